@@ -1,0 +1,119 @@
+// The one table of model files facekit knows: where each comes from, its licence, size and digest.
+// The setup script (scripts/setup.sh) copies them into the model directory; `facekit models verify`
+// and the loaders check them against this table.
+#include <cstdlib>
+#include <filesystem>
+#include <mutex>
+
+#include "facekit/error.hpp"
+#include "facekit/models.hpp"
+
+namespace fs = std::filesystem;
+
+namespace facekit {
+namespace {
+
+const char* kFaceApi = "npm:@vladmandic/face-api@1.7.15";
+const char* kOpencvData = "debian:opencv-data (OpenCV 4.6)";
+const char* kMit = "MIT";
+const char* kOpencvLicence = "BSD-3-Clause (Intel License Agreement for the cascades)";
+
+std::string& model_dir_override() {
+  static std::string dir;
+  return dir;
+}
+
+}  // namespace
+
+const std::vector<ModelFile>& model_files() {
+  static const std::vector<ModelFile> files = {
+      {"faceapi/ssd_mobilenetv1_model-weights_manifest.json", "faceapi/ssd_mobilenetv1_model-weights_manifest.json",
+       kFaceApi, kMit, "888f744dffbc84f5f060d1f8427d9742341943a2dfaaf9205d10029b7e7a2955", 28233},
+      {"faceapi/ssd_mobilenetv1_model.bin", "faceapi/ssd_mobilenetv1_model.bin", kFaceApi, kMit,
+       "2835640602d53718aa6ae9a42896327eaa21beefed056c218d32ca7d79e1e2f8", 5616957},
+      {"faceapi/face_landmark_68_model-weights_manifest.json", "faceapi/face_landmark_68_model-weights_manifest.json",
+       kFaceApi, kMit, "ca4886639f86e99b39fed0c155f81b63317225773bd9616716e887b0153389c9", 8485},
+      {"faceapi/face_landmark_68_model.bin", "faceapi/face_landmark_68_model.bin", kFaceApi, kMit,
+       "4611ef65c87d836d03d684b30eec4d195d8b219fa1dd58fc58945831c6b9299b", 356840},
+      {"faceapi/face_landmark_68_tiny_model-weights_manifest.json",
+       "faceapi/face_landmark_68_tiny_model-weights_manifest.json", kFaceApi, kMit,
+       "9a1a5dd19fd814fd5095c3cb58f8e0d3193b8c5b9a6715b30a69d559aea31ad4", 4806},
+      {"faceapi/face_landmark_68_tiny_model.bin", "faceapi/face_landmark_68_tiny_model.bin", kFaceApi, kMit,
+       "b98e9f2f7da76f8a6dda9741a36ed485b224b889d552de2b2c1bb16217f67bfc", 77224},
+      {"faceapi/face_recognition_model-weights_manifest.json", "faceapi/face_recognition_model-weights_manifest.json",
+       kFaceApi, kMit, "cbaffa501b0b9275a12b63357a6843e7e30c054e1c9151e1a5f879b26e32986b", 19615},
+      {"faceapi/face_recognition_model.bin", "faceapi/face_recognition_model.bin", kFaceApi, kMit,
+       "b413e420d6840b2775fba32008db6f3cddb07d485967fb42cfcf379c16a8c589", 6444032},
+      {"opencv/haarcascade_frontalface_default.xml", "opencv/haarcascade_frontalface_default.xml", kOpencvData,
+       kOpencvLicence, "0f7d4527844eb514d4a4948e822da90fbb16a34a0bbbbc6adc6498747a5aafb0", 930127},
+      {"opencv/haarcascade_eye.xml", "opencv/haarcascade_eye.xml", kOpencvData, kOpencvLicence,
+       "71cc64fc305a355dc60067880f6fbbd43dd155bd63ee3844661a1bda34b2fd8c", 341406},
+  };
+  return files;
+}
+
+const std::vector<ModelInfo>& model_infos() {
+  static const std::vector<ModelInfo> infos = {
+      {"ssd", "detect", "512x512 RGB", 0,
+       {"faceapi/ssd_mobilenetv1_model-weights_manifest.json", "faceapi/ssd_mobilenetv1_model.bin"},
+       "SSD-MobileNetV1 face detector (face-api.js SsdMobilenetv1)"},
+      {"haar", "detect", "any, grey", 0,
+       {"opencv/haarcascade_frontalface_default.xml", "opencv/haarcascade_eye.xml"},
+       "OpenCV Viola-Jones cascade (frontalface_default), eyes by haarcascade_eye as deepface does"},
+      {"faceapi68", "landmarks", "112x112 RGB", 68,
+       {"faceapi/face_landmark_68_model-weights_manifest.json", "faceapi/face_landmark_68_model.bin"},
+       "face-api.js FaceLandmark68Net"},
+      {"faceapi-resnet", "embed", "150x150 RGB", 128,
+       {"faceapi/face_recognition_model-weights_manifest.json", "faceapi/face_recognition_model.bin"},
+       "face-api.js FaceRecognitionNet: port of dlib's ResNet-29 (dlib_face_recognition_resnet_model_v1)"},
+  };
+  return infos;
+}
+
+const ModelFile& model_file(const std::string& id) {
+  for (const auto& f : model_files())
+    if (f.id == id) return f;
+  throw Error(ErrorCode::InvalidArgument, "unknown model file id '" + id + "'");
+}
+
+void set_model_dir(const std::string& dir) { model_dir_override() = dir; }
+
+std::string model_dir() {
+  if (!model_dir_override().empty()) return model_dir_override();
+  if (const char* env = std::getenv("FACEKIT_MODELS"); env && *env) return env;
+  return FACEKIT_DEFAULT_MODEL_DIR;
+}
+
+static const char* kFixHint = "run scripts/setup.sh (or `scripts/install_models.sh`) to install the model files";
+
+std::string require_model_file(const std::string& id) {
+  const ModelFile& f = model_file(id);
+  fs::path p = fs::path(model_dir()) / f.relpath;
+  std::error_code ec;
+  if (!fs::is_regular_file(p, ec))
+    throw Error(ErrorCode::ModelMissing,
+                "model file " + p.string() + " is missing (" + f.source + "); " + kFixHint);
+  auto size = fs::file_size(p, ec);
+  if (ec || size != f.size)
+    throw Error(ErrorCode::ModelCorrupt, "model file " + p.string() + " is corrupt: size " +
+                                             std::to_string(size) + " bytes, expected " +
+                                             std::to_string(f.size) + "; " + kFixHint);
+  return p.string();
+}
+
+std::vector<ModelFileStatus> verify_models(bool compute_sha256) {
+  std::vector<ModelFileStatus> out;
+  for (const auto& f : model_files()) {
+    ModelFileStatus s;
+    s.file = &f;
+    s.path = (fs::path(model_dir()) / f.relpath).string();
+    std::error_code ec;
+    s.present = fs::is_regular_file(s.path, ec);
+    s.size_ok = s.present && fs::file_size(s.path, ec) == f.size;
+    s.sha256_ok = s.size_ok && compute_sha256 && sha256_file(s.path) == f.sha256;
+    out.push_back(s);
+  }
+  return out;
+}
+
+}  // namespace facekit
