@@ -1,0 +1,20 @@
+#pragma once
+#include <functional>
+#include <utility>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "facekit/error.hpp"
+
+namespace facekit::cli {
+
+using CommandList = std::vector<std::pair<CLI::App*, std::function<int()>>>;
+
+void add_model_commands(CLI::App& app, CommandList& commands);  // commands_models.cpp
+void add_face_commands(CLI::App& app, CommandList& commands);   // commands_faces.cpp
+
+// Exit statuses: 0 ok, 1 internal, 2 usage, 3 input file, 4 no face, 5 model files.
+int exit_code(ErrorCode code);
+
+}  // namespace facekit::cli

@@ -1,0 +1,132 @@
+// Convolutions as im2col + OpenBLAS sgemm. With NHWC activations and HWIO filters, the filter is
+// already the [kh*kw*cin, cout] matrix and a 1x1 stride-1 convolution needs no im2col at all.
+#include <cblas.h>
+
+#include <algorithm>
+#include <cstring>
+
+#include "facekit/error.hpp"
+#include "nn/kernels.hpp"
+
+namespace facekit::nn {
+
+PadInfo tf_padding(std::int64_t in, int kernel, int stride, Padding padding) {
+  PadInfo p;
+  if (padding == Padding::Valid) {
+    p.out = in >= kernel ? (in - kernel) / stride + 1 : 0;
+    p.before = 0;
+  } else {
+    p.out = (in + stride - 1) / stride;
+    std::int64_t total = std::max<std::int64_t>((p.out - 1) * stride + kernel - in, 0);
+    p.before = total / 2;
+  }
+  return p;
+}
+
+namespace {
+
+// Rows of the im2col matrix: one per output pixel, kh*kw*cin values, zeros where the window is off the image.
+void im2col(const float* x, const HWC& in, int kh, int kw, int sh, int sw, const PadInfo& ph,
+            const PadInfo& pw, float* cols) {
+  const std::int64_t row_len = std::int64_t(kh) * kw * in.c;
+  for (std::int64_t oy = 0; oy < ph.out; ++oy) {
+    for (std::int64_t ox = 0; ox < pw.out; ++ox) {
+      float* row = cols + (oy * pw.out + ox) * row_len;
+      const std::int64_t iy0 = oy * sh - ph.before, ix0 = ox * sw - pw.before;
+      for (int ky = 0; ky < kh; ++ky) {
+        const std::int64_t iy = iy0 + ky;
+        float* dst = row + std::int64_t(ky) * kw * in.c;
+        if (iy < 0 || iy >= in.h) {
+          std::memset(dst, 0, sizeof(float) * kw * in.c);
+          continue;
+        }
+        // Copy the run of in-image taps in one go; zero the taps off the left/right edge.
+        const std::int64_t kx_begin = std::max<std::int64_t>(0, -ix0);
+        const std::int64_t kx_end = std::min<std::int64_t>(kw, in.w - ix0);
+        if (kx_begin > 0) std::memset(dst, 0, sizeof(float) * kx_begin * in.c);
+        if (kx_end > kx_begin)
+          std::memcpy(dst + kx_begin * in.c, x + (iy * in.w + ix0 + kx_begin) * in.c,
+                      sizeof(float) * (kx_end - kx_begin) * in.c);
+        if (kx_end < kw) {
+          const std::int64_t from = std::max(kx_end, kx_begin);
+          std::memset(dst + from * in.c, 0, sizeof(float) * (kw - from) * in.c);
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+Tensor conv2d(const Tensor& x, const Tensor& filter, const std::vector<float>& bias, int stride_h,
+              int stride_w, Padding padding, Activation act) {
+  const HWC in = as_hwc(x);
+  if (filter.rank() != 4 || filter.shape[2] != in.c)
+    throw Error(ErrorCode::Internal, "conv2d: filter " + shape_string(filter.shape) + " does not fit input " +
+                                         shape_string(x.shape));
+  const int kh = static_cast<int>(filter.shape[0]), kw = static_cast<int>(filter.shape[1]);
+  const std::int64_t cout = filter.shape[3];
+  const PadInfo ph = tf_padding(in.h, kh, stride_h, padding), pw = tf_padding(in.w, kw, stride_w, padding);
+  Tensor y({1, ph.out, pw.out, cout});
+  const std::int64_t m = ph.out * pw.out, k = std::int64_t(kh) * kw * in.c;
+  if (m == 0) return y;
+
+  const float* a = x.ptr();
+  std::vector<float> cols;
+  const bool direct = kh == 1 && kw == 1 && stride_h == 1 && stride_w == 1;
+  if (!direct) {
+    cols.resize(static_cast<size_t>(m * k));
+    im2col(x.ptr(), in, kh, kw, stride_h, stride_w, ph, pw, cols.data());
+    a = cols.data();
+  }
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(m), static_cast<int>(cout),
+              static_cast<int>(k), 1.f, a, static_cast<int>(k), filter.ptr(), static_cast<int>(cout), 0.f,
+              y.ptr(), static_cast<int>(cout));
+  add_bias_activation(y.ptr(), m, cout, bias, act);
+  return y;
+}
+
+Tensor depthwise_conv2d(const Tensor& x, const Tensor& filter, const std::vector<float>& bias,
+                        int stride_h, int stride_w, Padding padding, Activation act) {
+  const HWC in = as_hwc(x);
+  if (filter.rank() != 4 || filter.shape[2] != in.c || filter.shape[3] != 1)
+    throw Error(ErrorCode::Internal, "depthwise_conv2d: filter " + shape_string(filter.shape) +
+                                         " does not fit input " + shape_string(x.shape));
+  const int kh = static_cast<int>(filter.shape[0]), kw = static_cast<int>(filter.shape[1]);
+  const std::int64_t c = in.c;
+  const PadInfo ph = tf_padding(in.h, kh, stride_h, padding), pw = tf_padding(in.w, kw, stride_w, padding);
+  Tensor y({1, ph.out, pw.out, c});
+  const float* src = x.ptr();
+  const float* f = filter.ptr();
+  for (std::int64_t oy = 0; oy < ph.out; ++oy) {
+    for (std::int64_t ox = 0; ox < pw.out; ++ox) {
+      float* out = y.ptr() + (oy * pw.out + ox) * c;
+      for (int ky = 0; ky < kh; ++ky) {
+        const std::int64_t iy = oy * stride_h - ph.before + ky;
+        if (iy < 0 || iy >= in.h) continue;
+        for (int kx = 0; kx < kw; ++kx) {
+          const std::int64_t ix = ox * stride_w - pw.before + kx;
+          if (ix < 0 || ix >= in.w) continue;
+          const float* pix = src + (iy * in.w + ix) * c;
+          const float* tap = f + (std::int64_t(ky) * kw + kx) * c;
+          for (std::int64_t ch = 0; ch < c; ++ch) out[ch] += pix[ch] * tap[ch];
+        }
+      }
+    }
+  }
+  add_bias_activation(y.ptr(), ph.out * pw.out, c, bias, act);
+  return y;
+}
+
+Tensor matmul(const Tensor& x, const Tensor& w, const std::vector<float>& bias) {
+  if (w.rank() != 2 || x.size() != w.shape[0])
+    throw Error(ErrorCode::Internal, "matmul: " + shape_string(x.shape) + " x " + shape_string(w.shape));
+  const std::int64_t k = w.shape[0], n = w.shape[1];
+  Tensor y({1, n});
+  cblas_sgemv(CblasRowMajor, CblasTrans, static_cast<int>(k), static_cast<int>(n), 1.f, w.ptr(),
+              static_cast<int>(n), x.ptr(), 1, 0.f, y.ptr(), 1);
+  add_bias_activation(y.ptr(), 1, n, bias, Activation::None);
+  return y;
+}
+
+}  // namespace facekit::nn
