@@ -8,8 +8,8 @@ namespace facekit {
 Registry<Detector>& detector_registry() {
   static Registry<Detector> registry = [] {
     Registry<Detector> r;
-    // register_ssd_detector(r);  (enabled when implemented)
-    // register_haar_detector(r);  (enabled when implemented)
+    register_ssd_detector(r);
+    register_haar_detector(r);
     register_basic_detectors(r);
     return r;
   }();
@@ -19,7 +19,7 @@ Registry<Detector>& detector_registry() {
 Registry<Landmarker>& landmarker_registry() {
   static Registry<Landmarker> registry = [] {
     Registry<Landmarker> r;
-    // register_faceapi_landmarkers(r);  (enabled when implemented)
+    register_faceapi_landmarkers(r);
     return r;
   }();
   return registry;
@@ -28,7 +28,7 @@ Registry<Landmarker>& landmarker_registry() {
 Registry<Aligner>& aligner_registry() {
   static Registry<Aligner> registry = [] {
     Registry<Aligner> r;
-    // register_aligners(r);  (enabled when implemented)
+    register_aligners(r);
     return r;
   }();
   return registry;
@@ -37,7 +37,7 @@ Registry<Aligner>& aligner_registry() {
 Registry<Embedder>& embedder_registry() {
   static Registry<Embedder> registry = [] {
     Registry<Embedder> r;
-    // register_faceapi_embedders(r);  (enabled when implemented)
+    register_faceapi_embedders(r);
     return r;
   }();
   return registry;

@@ -1,0 +1,166 @@
+// The user-level verbs (facekit.hpp) on top of Pipeline.
+#include <chrono>
+#include <filesystem>
+#include <limits>
+
+#include <nlohmann/json.hpp>
+
+#include "core/pipeline.hpp"
+#include "facekit/facekit.hpp"
+#include "core/text.hpp"
+#include "verify/distance.hpp"
+
+namespace facekit {
+namespace {
+
+struct LoadedInput {
+  cv::Mat rgb;                                  // empty for precomputed embeddings
+  std::vector<std::vector<float>> embeddings;   // precomputed
+  std::vector<FacialArea> areas;
+  std::vector<double> confidences;
+};
+
+// A JSON file written by `facekit represent --json` (or a bare array of numbers) as embeddings.
+std::vector<std::vector<float>> read_embedding_file(const std::string& path, const std::string& model) {
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(read_text_file(path));
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(ErrorCode::DecodeFailed, path + ": not a valid embedding JSON file (" + e.what() + ")");
+  }
+  if (j.is_object() && j.contains("model") && j["model"] != model)
+    throw Error(ErrorCode::InvalidArgument, path + ": embeddings were made by model " + j["model"].dump() +
+                                                ", not " + model);
+  const nlohmann::json& list = j.is_object() && j.contains("results") ? j["results"] : j;
+  std::vector<std::vector<float>> out;
+  try {
+    if (list.is_array() && !list.empty() && list[0].is_number()) {
+      out.push_back(list.get<std::vector<float>>());
+    } else if (list.is_array()) {
+      for (const auto& item : list) out.push_back(item.at("embedding").get<std::vector<float>>());
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(ErrorCode::DecodeFailed, path + ": embedding JSON has an unexpected layout (" + e.what() + ")");
+  }
+  if (out.empty()) throw Error(ErrorCode::DecodeFailed, path + ": no embedding in the file");
+  return out;
+}
+
+bool is_json_path(const std::string& path) {
+  return std::filesystem::path(path).extension() == ".json";
+}
+
+cv::Mat input_image(const FaceInput& input, const PipelineOptions& options) {
+  if (!input.path.empty()) return load_image(input.path, options.image);
+  if (input.rgb.empty()) throw Error(ErrorCode::InvalidArgument, "no image given");
+  return input.rgb;
+}
+
+std::string input_name(const FaceInput& input) { return input.path.empty() ? "image" : input.path; }
+
+}  // namespace
+
+std::vector<ExtractedFace> extract_faces(const FaceInput& input, const PipelineOptions& options) {
+  Pipeline pipeline(options);
+  const cv::Mat rgb = input_image(input, options);
+  std::vector<ExtractedFace> out;
+  for (auto& f : pipeline.run(rgb, input_name(input), false))
+    out.push_back({f.chip, facial_area_of(f, rgb.size()), f.whole_image ? 0.0 : f.region.detection.score,
+                   f.region.landmarks});
+  return out;
+}
+
+std::vector<Representation> represent(const FaceInput& input, const PipelineOptions& options) {
+  Pipeline pipeline(options);
+  const cv::Mat rgb = input_image(input, options);
+  std::vector<Representation> out;
+  for (auto& f : pipeline.run(rgb, input_name(input), true))
+    out.push_back({std::move(f.embedding), facial_area_of(f, rgb.size()),
+                   f.whole_image ? 0.0 : f.region.detection.score});
+  return out;
+}
+
+namespace {
+
+std::vector<Representation> representations_of(const FaceInput& input, Pipeline& pipeline) {
+  std::vector<Representation> reps;
+  if (!input.embeddings.empty()) {
+    for (const auto& e : input.embeddings) reps.push_back({e, {}, 0.0});
+  } else if (!input.path.empty() && is_json_path(input.path)) {
+    for (auto& e : read_embedding_file(input.path, pipeline.options().model)) reps.push_back({std::move(e), {}, 0.0});
+  } else {
+    const cv::Mat rgb = input_image(input, pipeline.options());
+    for (auto& f : pipeline.run(rgb, input_name(input), true))
+      reps.push_back({std::move(f.embedding), facial_area_of(f, rgb.size()),
+                      f.whole_image ? 0.0 : f.region.detection.score});
+  }
+  return reps;
+}
+
+}  // namespace
+
+VerifyResult verify(const FaceInput& img1, const FaceInput& img2, const VerifyOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  const Metric metric = parse_metric(options.metric);
+  Pipeline pipeline(options.pipeline);
+  Threshold threshold = options.threshold ? Threshold{*options.threshold, 0, "user"}
+                                          : default_threshold(options.pipeline.model, metric);
+  const auto reps1 = representations_of(img1, pipeline);
+  const auto reps2 = representations_of(img2, pipeline);
+
+  // Several faces on either side: the closest pair decides, as in deepface.
+  VerifyResult r;
+  r.distance = std::numeric_limits<double>::infinity();
+  for (size_t i = 0; i < reps1.size(); ++i) {
+    for (size_t j = 0; j < reps2.size(); ++j) {
+      const double d = distance(reps1[i].embedding, reps2[j].embedding, metric);
+      if (d < r.distance) {
+        r.distance = d;
+        r.img1_face_index = static_cast<int>(i);
+        r.img2_face_index = static_cast<int>(j);
+      }
+    }
+  }
+  r.img1_area = reps1[r.img1_face_index].facial_area;
+  r.img2_area = reps2[r.img2_face_index].facial_area;
+  r.img1_faces = static_cast<int>(reps1.size());
+  r.img2_faces = static_cast<int>(reps2.size());
+  r.threshold = threshold.value;
+  r.verified = r.distance <= threshold.value;
+  r.confidence = verdict_confidence(r.distance, threshold, r.verified);
+  r.model = options.pipeline.model;
+  r.detector = options.pipeline.detector;
+  r.align = options.pipeline.align;
+  r.metric = metric_name(metric);
+  r.time_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return r;
+}
+
+void to_json(nlohmann::json& j, const Point& p) { j = nlohmann::json::array({p.x, p.y}); }
+
+void to_json(nlohmann::json& j, const FacialArea& a) {
+  j = {{"x", a.x}, {"y", a.y}, {"w", a.w}, {"h", a.h}};
+  j["left_eye"] = a.left_eye ? nlohmann::json(*a.left_eye) : nlohmann::json(nullptr);
+  j["right_eye"] = a.right_eye ? nlohmann::json(*a.right_eye) : nlohmann::json(nullptr);
+}
+
+void to_json(nlohmann::json& j, const Representation& r) {
+  j = {{"embedding", r.embedding}, {"facial_area", r.facial_area}, {"face_confidence", r.face_confidence}};
+}
+
+void to_json(nlohmann::json& j, const VerifyResult& r) {
+  j = {{"verified", r.verified},
+       {"distance", r.distance},
+       {"threshold", r.threshold},
+       {"confidence", r.confidence},
+       {"model", r.model},
+       {"detector", r.detector},
+       {"align", r.align},
+       {"metric", r.metric},
+       {"facial_areas", {{"img1", r.img1_area}, {"img2", r.img2_area}}},
+       {"faces", {{"img1", r.img1_faces}, {"img2", r.img2_faces}}},
+       {"closest_faces", {{"img1", r.img1_face_index}, {"img2", r.img2_face_index}}},
+       {"time_ms", r.time_ms}};
+}
+
+}  // namespace facekit

@@ -1,0 +1,58 @@
+#include "core/pipeline.hpp"
+
+#include "align/aligners.hpp"
+#include "align/faceapi_geometry.hpp"
+
+namespace facekit {
+
+Pipeline::Pipeline(const PipelineOptions& options)
+    : options_(options), detector_(create_detector(options.detector)), aligner_(create_aligner(options.align)) {
+  // Landmarks are needed by the landmark aligners, and by the eye aligner when the detector gives
+  // no eyes; the axis-aligned "none" never needs them.
+  if (aligner_->name() != "none") landmarker_ = create_landmarker(options.landmarker);
+}
+
+Embedder& Pipeline::embedder() {
+  if (!embedder_) embedder_ = create_embedder(options_.model);
+  return *embedder_;
+}
+
+std::vector<PipelineFace> Pipeline::run(const cv::Mat& rgb, const std::string& what, bool with_embeddings) {
+  std::vector<Detection> detections = detector_->detect(rgb);
+  bool whole_image = false;
+  if (detections.empty()) {
+    if (options_.enforce_detection)
+      throw Error(ErrorCode::NoFace, what + ": no face found (detector " + detector_->name() +
+                                         "); use --allow-no-face to treat the whole image as the face, "
+                                         "or --detector none for pre-aligned face crops");
+    Detection whole;
+    whole.box = {0, 0, double(rgb.cols), double(rgb.rows)};
+    detections.push_back(whole);
+    whole_image = true;
+  }
+  std::vector<PipelineFace> faces;
+  for (const Detection& d : detections) {
+    PipelineFace face;
+    face.whole_image = whole_image;
+    face.region.detection = d;
+    const bool has_eyes = d.left_eye && d.right_eye;
+    if (landmarker_ && (aligner_->needs_landmarks() || !has_eyes))
+      face.region.landmarks = landmarker_->landmarks(rgb, d);
+    face.chip = aligner_->align(rgb, face.region);
+    if (with_embeddings) face.embedding = embedder().embed(face.chip);
+    faces.push_back(std::move(face));
+  }
+  return faces;
+}
+
+FacialArea facial_area_of(const PipelineFace& face, const cv::Size& image_size) {
+  const cv::Rect r = faceapi::clip_and_floor(face.region.detection.box, image_size.width, image_size.height);
+  FacialArea area{r.x, r.y, r.width, r.height, std::nullopt, std::nullopt};
+  if (auto eyes = eye_centres(face.region)) {
+    area.left_eye = eyes->left;
+    area.right_eye = eyes->right;
+  }
+  return area;
+}
+
+}  // namespace facekit

@@ -1,0 +1,46 @@
+// "faceapi-resnet": face-api.js FaceRecognitionNet (dlib's ResNet-29), 128-D, not L2-normalised.
+// computeFaceDescriptor: centred pad to a square, resize to 150, (x - mean) / 255.
+#include "core/model_cache.hpp"
+#include "core/registration.hpp"
+#include "facekit/error.hpp"
+#include "nn/faceapi_nets.hpp"
+#include "nn/image_prep.hpp"
+
+namespace facekit {
+namespace {
+
+constexpr int kInputSize = 150;
+
+class FaceApiResnetEmbedder final : public Embedder {
+ public:
+  FaceApiResnetEmbedder() : graph_(cached_model<nn::Graph>("faceapi/face_recognition", [] {
+    return nn::faceapi::build_recognition_net(
+        nn::WeightMap::load_manifest(require_model_file("faceapi/face_recognition_model-weights_manifest.json")));
+  })) {}
+
+  std::string name() const override { return "faceapi-resnet"; }
+  int dim() const override { return 128; }
+  int input_size() const override { return kInputSize; }
+
+  std::vector<float> embed(const cv::Mat& face_rgb) override {
+    if (face_rgb.empty()) throw Error(ErrorCode::InvalidArgument, "empty face image");
+    nn::Tensor x = nn::faceapi_batch_tensor(face_rgb, kInputSize, true);
+    nn::normalize_channels(x, {122.782f, 117.001f, 104.298f}, 255.f);
+    return graph_->run({std::move(x)})[0].data;
+  }
+
+ private:
+  std::shared_ptr<const nn::Graph> graph_;
+};
+
+}  // namespace
+
+void register_faceapi_embedders(Registry<Embedder>& registry) {
+  registry.add("faceapi-resnet", "face-api.js FaceRecognitionNet, dlib ResNet-29 port, 128-D, 150x150",
+               [](const ComponentOptions& o) -> std::unique_ptr<Embedder> {
+                 o.check_known({});
+                 return std::make_unique<FaceApiResnetEmbedder>();
+               });
+}
+
+}  // namespace facekit
