@@ -48,6 +48,9 @@ struct ModelFileStatus {
 std::vector<ModelFileStatus> verify_models(bool compute_sha256);
 
 std::string sha256_file(const std::string& path);
+
+// What to tell a user whose model files are missing or damaged.
+const char* model_fix_hint();
 std::string sha256_bytes(const void* data, std::size_t size);
 
 }  // namespace facekit

@@ -13,13 +13,6 @@
 namespace facekit {
 namespace {
 
-struct LoadedInput {
-  cv::Mat rgb;                                  // empty for precomputed embeddings
-  std::vector<std::vector<float>> embeddings;   // precomputed
-  std::vector<FacialArea> areas;
-  std::vector<double> confidences;
-};
-
 // A JSON file written by `facekit represent --json` (or a bare array of numbers) as embeddings.
 std::vector<std::vector<float>> read_embedding_file(const std::string& path, const std::string& model) {
   nlohmann::json j;
@@ -61,8 +54,8 @@ std::string input_name(const FaceInput& input) { return input.path.empty() ? "im
 }  // namespace
 
 std::vector<ExtractedFace> extract_faces(const FaceInput& input, const PipelineOptions& options) {
-  Pipeline pipeline(options);
   const cv::Mat rgb = input_image(input, options);
+  Pipeline pipeline(options);
   std::vector<ExtractedFace> out;
   for (auto& f : pipeline.run(rgb, input_name(input), false))
     out.push_back({f.chip, facial_area_of(f, rgb.size()), f.whole_image ? 0.0 : f.region.detection.score,
@@ -71,8 +64,8 @@ std::vector<ExtractedFace> extract_faces(const FaceInput& input, const PipelineO
 }
 
 std::vector<Representation> represent(const FaceInput& input, const PipelineOptions& options) {
-  Pipeline pipeline(options);
   const cv::Mat rgb = input_image(input, options);
+  Pipeline pipeline(options);
   std::vector<Representation> out;
   for (auto& f : pipeline.run(rgb, input_name(input), true))
     out.push_back({std::move(f.embedding), facial_area_of(f, rgb.size()),
@@ -82,18 +75,30 @@ std::vector<Representation> represent(const FaceInput& input, const PipelineOpti
 
 namespace {
 
-std::vector<Representation> representations_of(const FaceInput& input, Pipeline& pipeline) {
+// One side of a verification, read before any model is loaded so that bad input fails fast.
+struct VerifySide {
+  std::string name;
+  cv::Mat rgb;
+  std::vector<std::vector<float>> embeddings;  // precomputed
+};
+
+VerifySide read_side(const FaceInput& input, const PipelineOptions& options) {
+  VerifySide side{input_name(input), {}, input.embeddings};
+  if (!side.embeddings.empty()) return side;
+  if (!input.path.empty() && is_json_path(input.path))
+    side.embeddings = read_embedding_file(input.path, options.model);
+  else
+    side.rgb = input_image(input, options);
+  return side;
+}
+
+std::vector<Representation> representations_of(const VerifySide& side, Pipeline& pipeline) {
   std::vector<Representation> reps;
-  if (!input.embeddings.empty()) {
-    for (const auto& e : input.embeddings) reps.push_back({e, {}, 0.0});
-  } else if (!input.path.empty() && is_json_path(input.path)) {
-    for (auto& e : read_embedding_file(input.path, pipeline.options().model)) reps.push_back({std::move(e), {}, 0.0});
-  } else {
-    const cv::Mat rgb = input_image(input, pipeline.options());
-    for (auto& f : pipeline.run(rgb, input_name(input), true))
-      reps.push_back({std::move(f.embedding), facial_area_of(f, rgb.size()),
-                      f.whole_image ? 0.0 : f.region.detection.score});
-  }
+  for (const auto& e : side.embeddings) reps.push_back({e, {}, 0.0});
+  if (side.rgb.empty()) return reps;
+  for (auto& f : pipeline.run(side.rgb, side.name, true))
+    reps.push_back({std::move(f.embedding), facial_area_of(f, side.rgb.size()),
+                    f.whole_image ? 0.0 : f.region.detection.score});
   return reps;
 }
 
@@ -102,11 +107,12 @@ std::vector<Representation> representations_of(const FaceInput& input, Pipeline&
 VerifyResult verify(const FaceInput& img1, const FaceInput& img2, const VerifyOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   const Metric metric = parse_metric(options.metric);
+  const Threshold threshold = options.threshold ? Threshold{*options.threshold, 0, "user"}
+                                                : default_threshold(options.pipeline.model, metric);
+  const VerifySide side1 = read_side(img1, options.pipeline), side2 = read_side(img2, options.pipeline);
   Pipeline pipeline(options.pipeline);
-  Threshold threshold = options.threshold ? Threshold{*options.threshold, 0, "user"}
-                                          : default_threshold(options.pipeline.model, metric);
-  const auto reps1 = representations_of(img1, pipeline);
-  const auto reps2 = representations_of(img2, pipeline);
+  const auto reps1 = representations_of(side1, pipeline);
+  const auto reps2 = representations_of(side2, pipeline);
 
   // Several faces on either side: the closest pair decides, as in deepface.
   VerifyResult r;

@@ -84,7 +84,9 @@ std::string model_dir() {
   return FACEKIT_DEFAULT_MODEL_DIR;
 }
 
-static const char* kFixHint = "run scripts/setup.sh (or `scripts/install_models.sh`) to install the model files";
+const char* model_fix_hint() {
+  return "run `bash scripts/setup.sh` (or `facekit models install`) to reinstall the model files";
+}
 
 std::string require_model_file(const std::string& id) {
   const ModelFile& f = model_file(id);
@@ -92,12 +94,12 @@ std::string require_model_file(const std::string& id) {
   std::error_code ec;
   if (!fs::is_regular_file(p, ec))
     throw Error(ErrorCode::ModelMissing,
-                "model file " + p.string() + " is missing (" + f.source + "); " + kFixHint);
+                "model file " + p.string() + " is missing (" + f.source + "); " + model_fix_hint());
   auto size = fs::file_size(p, ec);
   if (ec || size != f.size)
     throw Error(ErrorCode::ModelCorrupt, "model file " + p.string() + " is corrupt: size " +
                                              std::to_string(size) + " bytes, expected " +
-                                             std::to_string(f.size) + "; " + kFixHint);
+                                             std::to_string(f.size) + "; " + model_fix_hint());
   return p.string();
 }
 

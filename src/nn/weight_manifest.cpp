@@ -7,11 +7,17 @@
 #include <nlohmann/json.hpp>
 
 #include "facekit/error.hpp"
+#include "facekit/models.hpp"
 
 namespace fs = std::filesystem;
 
 namespace facekit::nn {
 namespace {
+
+// Model-file errors always say how to get a good copy back.
+[[noreturn]] void fail(ErrorCode code, const std::string& message) {
+  throw Error(code, message + "; " + model_fix_hint());
+}
 
 float half_to_float(std::uint16_t h) {
   const std::uint32_t sign = (h & 0x8000u) << 16;
@@ -39,7 +45,7 @@ float half_to_float(std::uint16_t h) {
 
 std::vector<char> read_all(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
-  if (!in) throw Error(ErrorCode::ModelMissing, "model file " + p.string() + " cannot be read");
+  if (!in) fail(ErrorCode::ModelMissing, "model file " + p.string() + " cannot be read");
   return std::vector<char>(std::istreambuf_iterator<char>(in), {});
 }
 
@@ -53,10 +59,10 @@ WeightMap WeightMap::load_manifest(const std::string& manifest_path) {
     auto text = read_all(manifest_path);
     manifest = nlohmann::json::parse(text.begin(), text.end());
   } catch (const nlohmann::json::exception& e) {
-    throw Error(ErrorCode::ModelCorrupt, "model manifest " + manifest_path + " is not valid JSON: " + e.what());
+    fail(ErrorCode::ModelCorrupt, "model manifest " + manifest_path + " is not valid JSON: " + e.what());
   }
   if (!manifest.is_array())
-    throw Error(ErrorCode::ModelCorrupt, "model manifest " + manifest_path + " is not a tfjs weights manifest");
+    fail(ErrorCode::ModelCorrupt, "model manifest " + manifest_path + " is not a tfjs weights manifest");
   const fs::path dir = fs::path(manifest_path).parent_path();
   try {
     for (const auto& group : manifest) {
@@ -84,7 +90,7 @@ WeightMap WeightMap::load_manifest(const std::string& manifest_path) {
           throw Error(ErrorCode::Unsupported, "model " + manifest_path + ": weight " + name + " has dtype " +
                                                   stored + " (supported: float32, float16, uint8)");
         if (offset + width * n > bytes.size())
-          throw Error(ErrorCode::ModelCorrupt, "model file " + shard_names + " is truncated: weight " + name +
+          fail(ErrorCode::ModelCorrupt, "model file " + shard_names + " is truncated: weight " + name +
                                                    " needs bytes up to " + std::to_string(offset + width * n) +
                                                    ", file has " + std::to_string(bytes.size()));
         Tensor t(shape);
@@ -105,11 +111,11 @@ WeightMap WeightMap::load_manifest(const std::string& manifest_path) {
         map.tensors_[name] = std::move(t);
       }
       if (offset != bytes.size())
-        throw Error(ErrorCode::ModelCorrupt, "model file " + shard_names + " has " + std::to_string(bytes.size()) +
+        fail(ErrorCode::ModelCorrupt, "model file " + shard_names + " has " + std::to_string(bytes.size()) +
                                                  " bytes but its manifest describes " + std::to_string(offset));
     }
   } catch (const nlohmann::json::exception& e) {
-    throw Error(ErrorCode::ModelCorrupt, "model manifest " + manifest_path + " is malformed: " + e.what());
+    fail(ErrorCode::ModelCorrupt, "model manifest " + manifest_path + " is malformed: " + e.what());
   }
   return map;
 }
@@ -117,9 +123,9 @@ WeightMap WeightMap::load_manifest(const std::string& manifest_path) {
 const Tensor& WeightMap::get(const std::string& name, const Shape& expected_shape) const {
   auto it = tensors_.find(name);
   if (it == tensors_.end())
-    throw Error(ErrorCode::ModelCorrupt, "model " + source_ + " has no weight '" + name + "'");
+    fail(ErrorCode::ModelCorrupt, "model " + source_ + " has no weight '" + name + "'");
   if (!expected_shape.empty() && it->second.shape != expected_shape)
-    throw Error(ErrorCode::ModelCorrupt, "model " + source_ + ": weight '" + name + "' has shape " +
+    fail(ErrorCode::ModelCorrupt, "model " + source_ + ": weight '" + name + "' has shape " +
                                              shape_string(it->second.shape) + ", expected " +
                                              shape_string(expected_shape));
   return it->second;
