@@ -1,5 +1,6 @@
 #include "nn/weight_manifest.hpp"
 
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -52,8 +53,6 @@ std::vector<char> read_all(const fs::path& p) {
 }  // namespace
 
 WeightMap WeightMap::load_manifest(const std::string& manifest_path) {
-  WeightMap map;
-  map.source_ = manifest_path;
   nlohmann::json manifest;
   try {
     auto text = read_all(manifest_path);
@@ -63,9 +62,15 @@ WeightMap WeightMap::load_manifest(const std::string& manifest_path) {
   }
   if (!manifest.is_array())
     fail(ErrorCode::ModelCorrupt, "model manifest " + manifest_path + " is not a tfjs weights manifest");
-  const fs::path dir = fs::path(manifest_path).parent_path();
+  return load_groups(manifest, fs::path(manifest_path).parent_path().string(), manifest_path);
+}
+
+WeightMap WeightMap::load_groups(const nlohmann::json& groups, const std::string& dir_name, const std::string& source) {
+  WeightMap map;
+  map.source_ = source;
+  const fs::path dir = dir_name;
   try {
-    for (const auto& group : manifest) {
+    for (const auto& group : groups) {
       std::vector<char> bytes;
       std::string shard_names;
       for (const auto& shard : group.at("paths")) {
@@ -78,31 +83,38 @@ WeightMap WeightMap::load_manifest(const std::string& manifest_path) {
         const std::string name = w.at("name");
         Shape shape = w.at("shape").get<Shape>();
         const std::int64_t n = element_count(shape);
-        std::string stored = w.at("dtype");
+        const std::string dtype = w.at("dtype");
+        std::string stored = dtype;
         double scale = 1, min = 0;
         if (w.contains("quantization")) {
           stored = w["quantization"].at("dtype");
           scale = w["quantization"].value("scale", 1.0);
           min = w["quantization"].value("min", 0.0);
         }
-        const std::size_t width = stored == "uint8" ? 1 : stored == "float16" ? 2 : stored == "float32" ? 4 : 0;
+        const std::size_t width = stored == "uint8" ? 1 : stored == "float16" ? 2
+                                : (stored == "float32" || stored == "int32") ? 4 : 0;
         if (width == 0)
-          throw Error(ErrorCode::Unsupported, "model " + manifest_path + ": weight " + name + " has dtype " +
-                                                  stored + " (supported: float32, float16, uint8)");
+          throw Error(ErrorCode::Unsupported, "model " + source + ": weight " + name + " has dtype " + stored +
+                                                  " (supported: float32, int32, float16, uint8)");
         if (offset + width * n > bytes.size())
           fail(ErrorCode::ModelCorrupt, "model file " + shard_names + " is truncated: weight " + name +
-                                                   " needs bytes up to " + std::to_string(offset + width * n) +
-                                                   ", file has " + std::to_string(bytes.size()));
+                                            " needs bytes up to " + std::to_string(offset + width * n) +
+                                            ", file has " + std::to_string(bytes.size()));
         Tensor t(shape);
         const char* src = bytes.data() + offset;
         for (std::int64_t i = 0; i < n; ++i) {
           if (width == 1) {
-            // tfjs dequantises in double precision and stores float32.
-            t.data[i] = static_cast<float>(static_cast<unsigned char>(src[i]) * scale + min);
+            // tfjs dequantises in double precision; integer tensors are rounded.
+            const double v = static_cast<unsigned char>(src[i]) * scale + min;
+            t.data[i] = static_cast<float>(dtype == "int32" ? std::round(v) : v);
           } else if (width == 2) {
             std::uint16_t h;
             std::memcpy(&h, src + 2 * i, 2);
             t.data[i] = half_to_float(h);
+          } else if (stored == "int32") {
+            std::int32_t v;
+            std::memcpy(&v, src + 4 * i, 4);
+            t.data[i] = static_cast<float>(v);
           } else {
             std::memcpy(&t.data[i], src + 4 * i, 4);
           }
@@ -112,10 +124,10 @@ WeightMap WeightMap::load_manifest(const std::string& manifest_path) {
       }
       if (offset != bytes.size())
         fail(ErrorCode::ModelCorrupt, "model file " + shard_names + " has " + std::to_string(bytes.size()) +
-                                                 " bytes but its manifest describes " + std::to_string(offset));
+                                          " bytes but its manifest describes " + std::to_string(offset));
     }
   } catch (const nlohmann::json::exception& e) {
-    fail(ErrorCode::ModelCorrupt, "model manifest " + manifest_path + " is malformed: " + e.what());
+    fail(ErrorCode::ModelCorrupt, "model " + source + " has a malformed weights manifest: " + e.what());
   }
   return map;
 }
