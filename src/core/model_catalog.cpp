@@ -17,6 +17,11 @@ const char* kFaceApi = "npm:@vladmandic/face-api@1.7.15";
 const char* kOpencvData = "debian:opencv-data (OpenCV 4.6)";
 const char* kMit = "MIT";
 const char* kOpencvLicence = "BSD-3-Clause (Intel License Agreement for the cascades)";
+const char* kDlibData = "debian:libdlib-data (dlib 19.24)";
+// Debian's copyright file gives the .dat file as CC0-1.0; the restriction comes from its training data.
+const char* kDlib68Licence =
+    "CC0-1.0 (Davis E. King; Debian libdlib-data copyright), but trained on iBUG 300-W, whose licence "
+    "excludes commercial use: per dlib-models' README the model can't be used in a commercial product";
 
 std::string& model_dir_override() {
   static std::string dir;
@@ -48,6 +53,8 @@ const std::vector<ModelFile>& model_files() {
        kOpencvLicence, "0f7d4527844eb514d4a4948e822da90fbb16a34a0bbbbc6adc6498747a5aafb0", 930127},
       {"opencv/haarcascade_eye.xml", "opencv/haarcascade_eye.xml", kOpencvData, kOpencvLicence,
        "71cc64fc305a355dc60067880f6fbbd43dd155bd63ee3844661a1bda34b2fd8c", 341406},
+      {"dlib/shape_predictor_68_face_landmarks.dat", "dlib/shape_predictor_68_face_landmarks.dat", kDlibData,
+       kDlib68Licence, "fbdc2cb80eb9aa7a758672cbfdda32ba6300efe9b6e6c7a299ff7e736b11b92f", 99693937},
   };
   return files;
 }
@@ -63,6 +70,9 @@ const std::vector<ModelInfo>& model_infos() {
       {"faceapi68", "landmarks", "112x112 RGB", 68,
        {"faceapi/face_landmark_68_model-weights_manifest.json", "faceapi/face_landmark_68_model.bin"},
        "face-api.js FaceLandmark68Net"},
+      {"dlib68", "landmarks", "any RGB, face box", 68, {"dlib/shape_predictor_68_face_landmarks.dat"},
+       "dlib shape_predictor_68_face_landmarks: ensemble of regression trees (Kazemi & Sullivan 2014) on iBUG "
+       "300-W; not for commercial use"},
       {"faceapi-resnet", "embed", "150x150 RGB", 128,
        {"faceapi/face_recognition_model-weights_manifest.json", "faceapi/face_recognition_model.bin"},
        "face-api.js FaceRecognitionNet: port of dlib's ResNet-29 (dlib_face_recognition_resnet_model_v1)"},

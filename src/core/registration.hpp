@@ -8,7 +8,9 @@ namespace facekit {
 void register_basic_detectors(Registry<Detector>& registry);    // detect/whole_image_detector.cpp
 void register_ssd_detector(Registry<Detector>& registry);       // detect/ssd_detector.cpp
 void register_haar_detector(Registry<Detector>& registry);      // detect/haar_detector.cpp
+void register_dlib_hog_detector(Registry<Detector>& registry);  // detect/dlib_hog_detector.cpp
 void register_faceapi_landmarkers(Registry<Landmarker>& registry);  // align/faceapi_landmarker.cpp
+void register_dlib_landmarkers(Registry<Landmarker>& registry);     // align/dlib_landmarker.cpp
 void register_aligners(Registry<Aligner>& registry);            // align/*.cpp
 void register_faceapi_embedders(Registry<Embedder>& registry);  // embed/faceapi_embedder.cpp
 

@@ -10,6 +10,7 @@ Registry<Detector>& detector_registry() {
     Registry<Detector> r;
     register_ssd_detector(r);
     register_haar_detector(r);
+    register_dlib_hog_detector(r);
     register_basic_detectors(r);
     return r;
   }();
@@ -20,6 +21,7 @@ Registry<Landmarker>& landmarker_registry() {
   static Registry<Landmarker> registry = [] {
     Registry<Landmarker> r;
     register_faceapi_landmarkers(r);
+    register_dlib_landmarkers(r);
     return r;
   }();
   return registry;
