@@ -1,0 +1,292 @@
+// "exact": brute-force search over float32 rows.
+//
+// Distances use |x - q|^2 = |x|^2 - 2 x.q + |q|^2 with |x|^2 stored at add time, so the inner loop
+// is one FMA per element for either metric. Rows are scanned in tiles small enough to stay in L2
+// while every query of the batch visits them: a single query is bound by memory bandwidth, a batch
+// reuses each tile from cache and is bound by FMA throughput, so batching is faster per query.
+// Threads split the rows (few queries) or the queries (many), each with its own top-k heaps.
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <unordered_map>
+
+#include "facekit/error.hpp"
+#include "gallery/index.hpp"
+#include "gallery/parallel.hpp"
+
+namespace facekit {
+namespace {
+
+inline float horizontal_sum(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  s = _mm_add_ss(s, _mm_movehdup_ps(s));
+  return _mm_cvtss_f32(s);
+}
+
+// out[g * nrows + r] = queries[g] . rows[r] for G queries and nrows rows of `dim` floats.
+// Two rows at a time share each query load: 8 accumulators, 6 loads per 8 FMAs for G = 4.
+template <int G>
+void dot_tile(const float* rows, std::size_t nrows, const float* const* queries, int dim, float* out) {
+  const int vec_end = dim & ~7;
+  std::size_t r = 0;
+  for (; r + 2 <= nrows; r += 2) {
+    const float* x0 = rows + r * dim;
+    const float* x1 = x0 + dim;
+    __m256 acc0[G], acc1[G];
+    for (int g = 0; g < G; ++g) acc0[g] = acc1[g] = _mm256_setzero_ps();
+    for (int j = 0; j < vec_end; j += 8) {
+      const __m256 a = _mm256_loadu_ps(x0 + j), b = _mm256_loadu_ps(x1 + j);
+      for (int g = 0; g < G; ++g) {
+        const __m256 q = _mm256_loadu_ps(queries[g] + j);
+        acc0[g] = _mm256_fmadd_ps(q, a, acc0[g]);
+        acc1[g] = _mm256_fmadd_ps(q, b, acc1[g]);
+      }
+    }
+    for (int g = 0; g < G; ++g) {
+      float s0 = horizontal_sum(acc0[g]), s1 = horizontal_sum(acc1[g]);
+      for (int j = vec_end; j < dim; ++j) {
+        s0 += queries[g][j] * x0[j];
+        s1 += queries[g][j] * x1[j];
+      }
+      out[g * nrows + r] = s0;
+      out[g * nrows + r + 1] = s1;
+    }
+  }
+  for (; r < nrows; ++r) {
+    const float* x = rows + r * dim;
+    for (int g = 0; g < G; ++g) {
+      __m256 acc = _mm256_setzero_ps();
+      for (int j = 0; j < vec_end; j += 8)
+        acc = _mm256_fmadd_ps(_mm256_loadu_ps(queries[g] + j), _mm256_loadu_ps(x + j), acc);
+      float s = horizontal_sum(acc);
+      for (int j = vec_end; j < dim; ++j) s += queries[g][j] * x[j];
+      out[g * nrows + r] = s;
+    }
+  }
+}
+
+void dot_tile_any(const float* rows, std::size_t nrows, const float* const* queries, int group, int dim, float* out) {
+  switch (group) {
+    case 1:
+      return dot_tile<1>(rows, nrows, queries, dim, out);
+    case 2:
+      return dot_tile<2>(rows, nrows, queries, dim, out);
+    case 3:
+      return dot_tile<3>(rows, nrows, queries, dim, out);
+    default:
+      return dot_tile<4>(rows, nrows, queries, dim, out);
+  }
+}
+
+float squared_norm(const float* x, int dim) {
+  float s = 0;
+  for (int j = 0; j < dim; ++j) s += x[j] * x[j];
+  return s;
+}
+
+// k best (smallest key) hits as a max-heap: the worst kept hit is on top, so most rows are
+// rejected with one comparison.
+class TopK {
+ public:
+  TopK(std::pair<float, std::int64_t>* storage, std::size_t k) : heap_(storage), k_(k) {}
+  void push(float key, std::int64_t id) {
+    if (size_ < k_) {
+      heap_[size_++] = {key, id};
+      std::push_heap(heap_, heap_ + size_);
+    } else if (key < heap_[0].first) {
+      std::pop_heap(heap_, heap_ + size_);
+      heap_[size_ - 1] = {key, id};
+      std::push_heap(heap_, heap_ + size_);
+    }
+  }
+  float worst() const { return size_ < k_ ? std::numeric_limits<float>::infinity() : heap_[0].first; }
+  std::size_t size() const { return size_; }
+  std::pair<float, std::int64_t>* begin() const { return heap_; }
+
+ private:
+  std::pair<float, std::int64_t>* heap_;
+  std::size_t k_, size_ = 0;
+};
+
+class ExactIndex final : public Index {
+ public:
+  ExactIndex(int dim, IndexMetric metric) : dim_(dim), metric_(metric) {
+    if (dim <= 0) throw Error(ErrorCode::InvalidArgument, "exact index: dimension must be positive");
+  }
+  std::string spec() const override { return "exact"; }
+  int dim() const override { return dim_; }
+  IndexMetric metric() const override { return metric_; }
+  std::size_t size() const override { return ids_.size(); }
+
+  void add(std::span<const std::int64_t> ids, const float* vectors) override {
+    data_.reserve(data_.size() + ids.size() * dim_);
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      const float* v = vectors + i * dim_;
+      if (auto it = row_of_.find(ids[i]); it != row_of_.end()) {
+        std::copy(v, v + dim_, data_.begin() + it->second * dim_);
+        norms_[it->second] = squared_norm(v, dim_);
+        continue;
+      }
+      row_of_.emplace(ids[i], ids_.size());
+      ids_.push_back(ids[i]);
+      data_.insert(data_.end(), v, v + dim_);
+      norms_.push_back(squared_norm(v, dim_));
+    }
+  }
+
+  std::size_t remove(std::span<const std::int64_t> ids) override {
+    std::size_t removed = 0;
+    for (std::int64_t id : ids) {
+      auto it = row_of_.find(id);
+      if (it == row_of_.end()) continue;
+      // Move the last row into the hole: O(dim) per delete, rows stay dense for the scan.
+      const std::size_t row = it->second, last = ids_.size() - 1;
+      row_of_.erase(it);
+      if (row != last) {
+        std::copy(data_.begin() + last * dim_, data_.begin() + (last + 1) * dim_, data_.begin() + row * dim_);
+        norms_[row] = norms_[last];
+        ids_[row] = ids_[last];
+        row_of_[ids_[row]] = row;
+      }
+      ids_.pop_back();
+      norms_.pop_back();
+      data_.resize(ids_.size() * dim_);
+      ++removed;
+    }
+    return removed;
+  }
+
+  SearchResults search(const float* queries, std::size_t nq, std::size_t k) const override;
+
+  void save_payload(std::FILE* out) const override {
+    const std::uint64_t n = ids_.size();
+    bool ok = std::fwrite(&n, sizeof n, 1, out) == 1;
+    ok = ok && std::fwrite(ids_.data(), sizeof(std::int64_t), n, out) == n;
+    ok = ok && std::fwrite(data_.data(), sizeof(float), n * dim_, out) == n * dim_;
+    if (!ok) throw Error(ErrorCode::Internal, "exact index: write failed");
+  }
+
+  void load_payload(std::FILE* in, std::uint64_t bytes) override {
+    std::uint64_t n = 0;
+    if (std::fread(&n, sizeof n, 1, in) != 1 || bytes != sizeof n + n * (sizeof(std::int64_t) + sizeof(float) * dim_))
+      throw Error(ErrorCode::DecodeFailed, "exact index: payload size does not match its row count");
+    std::vector<std::int64_t> ids(n);
+    std::vector<float> data(n * dim_);
+    if (std::fread(ids.data(), sizeof(std::int64_t), n, in) != n ||
+        std::fread(data.data(), sizeof(float), n * dim_, in) != n * dim_)
+      throw Error(ErrorCode::DecodeFailed, "exact index: truncated payload");
+    *this = ExactIndex(dim_, metric_);
+    add(ids, data.data());
+  }
+
+ private:
+  // Scans rows [row_begin, row_end) for queries [q_begin, q_end), pushing into heaps[q - q_begin].
+  void scan(std::size_t row_begin, std::size_t row_end, const float* queries, std::size_t q_begin, std::size_t q_end,
+            TopK* heaps) const;
+
+  int dim_;
+  IndexMetric metric_;
+  std::vector<float> data_;   // size() rows of dim_ floats
+  std::vector<float> norms_;  // |row|^2
+  std::vector<std::int64_t> ids_;
+  std::unordered_map<std::int64_t, std::size_t> row_of_;
+};
+
+void ExactIndex::scan(std::size_t row_begin, std::size_t row_end, const float* queries, std::size_t q_begin,
+                      std::size_t q_end, TopK* heaps) const {
+  constexpr int kGroup = 4;
+  // ~128 KiB of rows per tile: stays in L2 while every query group passes over it.
+  const std::size_t tile = std::max<std::size_t>(16, (128 * 1024) / (sizeof(float) * dim_));
+  std::vector<float> dots(kGroup * tile);
+  const bool l2 = metric_ == IndexMetric::L2;
+  for (std::size_t r0 = row_begin; r0 < row_end; r0 += tile) {
+    const std::size_t nrows = std::min(tile, row_end - r0);
+    for (std::size_t q0 = q_begin; q0 < q_end; q0 += kGroup) {
+      const int group = int(std::min<std::size_t>(kGroup, q_end - q0));
+      const float* qs[kGroup];
+      for (int g = 0; g < group; ++g) qs[g] = queries + (q0 + g) * dim_;
+      dot_tile_any(data_.data() + r0 * dim_, nrows, qs, group, dim_, dots.data());
+      for (int g = 0; g < group; ++g) {
+        TopK& heap = heaps[q0 + g - q_begin];
+        const float* d = dots.data() + g * nrows;
+        // Key: smaller is better. L2 leaves out |q|^2, added once at the end.
+        for (std::size_t r = 0; r < nrows; ++r) {
+          const float key = l2 ? norms_[r0 + r] - 2 * d[r] : -d[r];
+          if (key < heap.worst()) heap.push(key, ids_[r0 + r]);
+        }
+      }
+    }
+  }
+}
+
+SearchResults ExactIndex::search(const float* queries, std::size_t nq, std::size_t k) const {
+  SearchResults res;
+  res.nq = nq;
+  res.k = k;
+  res.ids.assign(nq * k, -1);
+  res.distances.assign(nq * k, metric_ == IndexMetric::L2 ? std::numeric_limits<float>::infinity()
+                                                          : -std::numeric_limits<float>::infinity());
+  const std::size_t n = size();
+  const std::size_t kk = std::min(k, n);
+  if (n == 0 || nq == 0 || kk == 0) return res;
+
+  // Each thread gets at least ~1M multiply-adds, so small galleries are searched inline.
+  constexpr std::size_t kMinWork = 1u << 20;
+  const std::size_t min_rows = std::max<std::size_t>(256, kMinWork / (std::size_t(dim_) * nq));
+  const std::size_t threads_by_rows = parallel_threads(n, min_rows, 0);
+  // Enough queries to keep every thread busy: split them, and every thread scans all rows.
+  const bool split_queries = nq >= std::size_t(num_threads()) || threads_by_rows == 1;
+
+  auto finish = [&](std::size_t q, std::pair<float, std::int64_t>* hits, std::size_t count) {
+    std::sort(hits, hits + count);
+    const float qnorm = metric_ == IndexMetric::L2 ? squared_norm(queries + q * dim_, dim_) : 0.f;
+    for (std::size_t i = 0; i < std::min(count, kk); ++i) {
+      res.ids[q * k + i] = hits[i].second;
+      res.distances[q * k + i] = metric_ == IndexMetric::L2 ? std::max(0.f, hits[i].first + qnorm) : -hits[i].first;
+    }
+  };
+
+  if (split_queries) {
+    const std::size_t min_queries = std::max<std::size_t>(1, kMinWork / (n * dim_));
+    parallel_for(nq, min_queries, 0, [&](std::size_t qb, std::size_t qe, std::size_t) {
+      std::vector<std::pair<float, std::int64_t>> storage((qe - qb) * kk);
+      std::vector<TopK> heaps;
+      for (std::size_t q = qb; q < qe; ++q) heaps.emplace_back(storage.data() + (q - qb) * kk, kk);
+      scan(0, n, queries, qb, qe, heaps.data());
+      for (std::size_t q = qb; q < qe; ++q) finish(q, heaps[q - qb].begin(), heaps[q - qb].size());
+    });
+    return res;
+  }
+
+  // Few queries, many rows: each thread scans a slice of rows for all queries, then merge.
+  std::vector<std::pair<float, std::int64_t>> storage(threads_by_rows * nq * kk);
+  std::vector<std::size_t> counts(threads_by_rows * nq, 0);
+  parallel_for(n, min_rows, 0, [&](std::size_t rb, std::size_t re, std::size_t t) {
+    std::vector<TopK> heaps;
+    for (std::size_t q = 0; q < nq; ++q) heaps.emplace_back(storage.data() + (t * nq + q) * kk, kk);
+    scan(rb, re, queries, 0, nq, heaps.data());
+    for (std::size_t q = 0; q < nq; ++q) counts[t * nq + q] = heaps[q].size();
+  });
+  std::vector<std::pair<float, std::int64_t>> merged;
+  for (std::size_t q = 0; q < nq; ++q) {
+    merged.clear();
+    for (std::size_t t = 0; t < threads_by_rows; ++t) {
+      const auto* hits = storage.data() + (t * nq + q) * kk;
+      merged.insert(merged.end(), hits, hits + counts[t * nq + q]);
+    }
+    finish(q, merged.data(), merged.size());
+  }
+  return res;
+}
+
+}  // namespace
+
+std::unique_ptr<Index> create_exact_index(int dim, IndexMetric metric) {
+  return std::make_unique<ExactIndex>(dim, metric);
+}
+
+}  // namespace facekit
