@@ -9,6 +9,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "commands.hpp"
+#include "common_options.hpp"
 #include "facekit/facekit.hpp"
 #include "facekit/runtime.hpp"
 
@@ -16,30 +17,6 @@ namespace fs = std::filesystem;
 
 namespace facekit::cli {
 namespace {
-
-struct CommonOptions {
-  PipelineOptions pipeline;
-  bool json = false;
-  bool allow_no_face = false;
-  int threads = 0;
-
-  void add_to(CLI::App* cmd) {
-    cmd->add_option("--model", pipeline.model, "embedding model")->capture_default_str();
-    cmd->add_option("--detector", pipeline.detector, "face detector (NAME[:key=value,...])")->capture_default_str();
-    cmd->add_option("--align", pipeline.align, "alignment: none, faceapi, eyes, 5point")->capture_default_str();
-    cmd->add_option("--landmarker", pipeline.landmarker, "68-point landmark model")->capture_default_str();
-    cmd->add_option("--max-pixels", pipeline.image.max_pixels, "refuse larger images")->capture_default_str();
-    cmd->add_flag("--allow-no-face", allow_no_face, "use the whole image when no face is found");
-    cmd->add_option("--threads", threads, "engine threads (0 = all cores)");
-    cmd->add_flag("--json", json, "JSON on stdout");
-  }
-  PipelineOptions resolved() {
-    set_num_threads(threads);
-    PipelineOptions p = pipeline;
-    p.enforce_detection = !allow_no_face;
-    return p;
-  }
-};
 
 std::string format_point(const std::optional<Point>& p) {
   if (!p) return "-";

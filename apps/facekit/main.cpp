@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   facekit::cli::CommandList commands;
   facekit::cli::add_model_commands(app, commands);
   facekit::cli::add_face_commands(app, commands);
+  facekit::cli::add_gallery_commands(app, commands);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
