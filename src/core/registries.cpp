@@ -9,6 +9,8 @@ Registry<Detector>& detector_registry() {
   static Registry<Detector> registry = [] {
     Registry<Detector> r;
     register_ssd_detector(r);
+    register_tiny_detector(r);
+    register_blazeface_detector(r);
     register_haar_detector(r);
     register_dlib_hog_detector(r);
     register_basic_detectors(r);
