@@ -171,3 +171,12 @@ TEST(Cli, UnknownComponentNamesListTheValidOnes) {
   EXPECT_EQ(bad_opt.status, 2);
   EXPECT_NE(bad_opt.err.find("min_confidence"), std::string::npos) << bad_opt.err;
 }
+
+TEST(Cli, UsageErrorsExitWithStatus2) {
+  auto missing_arg = run_command(cli() + " verify only-one.jpg");
+  EXPECT_EQ(missing_arg.status, 2) << missing_arg.err;
+  auto unknown_flag = run_command(cli() + " represent --no-such-flag x.jpg");
+  EXPECT_EQ(unknown_flag.status, 2) << unknown_flag.err;
+  auto help = run_command(cli() + " --help");
+  EXPECT_EQ(help.status, 0);
+}

@@ -13,6 +13,8 @@ using CommandList = std::vector<std::pair<CLI::App*, std::function<int()>>>;
 
 void add_model_commands(CLI::App& app, CommandList& commands);  // commands_models.cpp
 void add_face_commands(CLI::App& app, CommandList& commands);   // commands_faces.cpp
+void add_eval_commands(CLI::App& app, CommandList& commands);   // commands_eval.cpp
+void add_bench_commands(CLI::App& app, CommandList& commands);  // commands_bench.cpp
 void add_gallery_commands(CLI::App& app, CommandList& commands);  // commands_gallery.cpp
 
 // Exit statuses: 0 ok, 1 internal, 2 usage, 3 input file, 4 no face, 5 model files.

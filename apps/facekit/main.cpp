@@ -13,11 +13,14 @@ int main(int argc, char** argv) {
   facekit::cli::CommandList commands;
   facekit::cli::add_model_commands(app, commands);
   facekit::cli::add_face_commands(app, commands);
+  facekit::cli::add_eval_commands(app, commands);
+  facekit::cli::add_bench_commands(app, commands);
   facekit::cli::add_gallery_commands(app, commands);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version exit 0; every usage error exits 2, like an invalid argument value.
+    return app.exit(e) == 0 ? 0 : 2;
   }
   try {
     for (auto& [sub, run] : commands)

@@ -46,6 +46,9 @@ class Embedder {
   virtual int dim() const = 0;
   // Side of the square chip the model was trained on (150 for the dlib ResNet).
   virtual int input_size() const = 0;
+  // The aligner spec that makes the chips this model was trained on ("5point", "arcface", ...);
+  // used when PipelineOptions::align is "auto".
+  virtual std::string preferred_alignment() const { return "5point"; }
   // One embedding for one face chip of any size (the model applies its own pad/resize/normalise).
   virtual std::vector<float> embed(const cv::Mat& face_rgb) = 0;
 };

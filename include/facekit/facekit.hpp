@@ -19,7 +19,8 @@ namespace facekit {
 struct PipelineOptions {
   std::string model = "faceapi-resnet";   // embedder spec
   std::string detector = "ssd";           // detector spec; "none" = the whole image is the face
-  std::string align = "5point";           // none | faceapi | eyes | 5point
+  // none | faceapi | eyes | 5point | arcface | auto (the model's own: 5point for faceapi-resnet)
+  std::string align = "auto";
   std::string landmarker = "faceapi68";   // used when the aligner needs 68 points
   // deepface's enforce_detection: when false, an image with no face is used whole.
   bool enforce_detection = true;

@@ -15,6 +15,29 @@ void register_aligners(Registry<Aligner>& registry) {
   register_eye_aligner(registry);
   register_five_point_aligner(registry);
   register_faceapi_aligner(registry);
+  register_arcface_aligner(registry);
+}
+
+Similarity fit_similarity(const std::vector<cv::Vec2d>& from, const std::vector<cv::Vec2d>& to) {
+  cv::Vec2d mean_from, mean_to;
+  for (std::size_t i = 0; i < from.size(); ++i) {
+    mean_from += from[i];
+    mean_to += to[i];
+  }
+  mean_from /= static_cast<double>(from.size());
+  mean_to /= static_cast<double>(to.size());
+  double spread = 0, dot = 0, cross = 0;
+  for (std::size_t i = 0; i < from.size(); ++i) {
+    const cv::Vec2d f = from[i] - mean_from, t = to[i] - mean_to;
+    spread += f.dot(f);
+    dot += f[0] * t[0] + f[1] * t[1];
+    cross += f[0] * t[1] - f[1] * t[0];
+  }
+  Similarity s;
+  s.a = dot / spread;
+  s.b = cross / spread;
+  s.translation = mean_to - cv::Vec2d(s.a * mean_from[0] - s.b * mean_from[1], s.b * mean_from[0] + s.a * mean_from[1]);
+  return s;
 }
 
 cv::Mat warp_chip(const cv::Mat& source, const cv::Matx23d& chip_to_source, cv::Size chip_size,

@@ -20,6 +20,7 @@ void register_box_aligner(Registry<Aligner>& registry);         // align/box_ali
 void register_eye_aligner(Registry<Aligner>& registry);         // align/eye_aligner.cpp: "eyes"
 void register_five_point_aligner(Registry<Aligner>& registry);  // align/five_point_aligner.cpp: "5point"
 void register_faceapi_aligner(Registry<Aligner>& registry);     // align/faceapi_aligner.cpp
+void register_arcface_aligner(Registry<Aligner>& registry);     // align/arcface_aligner.cpp: "arcface"
 
 // The detection box grown to a square around its centre (the shorter side grows), rounded to whole
 // pixels and clipped to the image. Throws InvalidArgument when nothing of it lies inside the image.
@@ -57,6 +58,18 @@ struct FaceChipGeometry {
   double scale = 0;           // image pixels per unit of dlib's template (chip) coordinates
 };
 FaceChipGeometry face_chip_geometry(const std::vector<Point>& five_points, int size, double padding);
+
+// A similarity transform [a -b tx; b a ty] and its least-squares fit taking `from` onto `to`.
+// dlib's find_similarity_transform and insightface's (skimage) SimilarityTransform use Umeyama's
+// formulas, whose solution is this same least-squares optimum; in 2-D it has a closed form.
+struct Similarity {
+  double a = 0, b = 0;  // [a -b; b a] = scale * rotation
+  cv::Vec2d translation;
+  cv::Vec2d operator()(const cv::Vec2d& p) const {
+    return {a * p[0] - b * p[1] + translation[0], b * p[0] + a * p[1] + translation[1]};
+  }
+};
+Similarity fit_similarity(const std::vector<cv::Vec2d>& from, const std::vector<cv::Vec2d>& to);
 
 // The 5 points above, picked from 68 iBUG landmarks (45, 42, 36, 39, 33), or passed through when
 // `landmarks` already has 5. Throws InvalidArgument for any other count.

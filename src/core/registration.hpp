@@ -15,5 +15,6 @@ void register_faceapi_landmarkers(Registry<Landmarker>& registry);  // align/fac
 void register_dlib_landmarkers(Registry<Landmarker>& registry);     // align/dlib_landmarker.cpp
 void register_aligners(Registry<Aligner>& registry);            // align/*.cpp
 void register_faceapi_embedders(Registry<Embedder>& registry);  // embed/faceapi_embedder.cpp
+void register_human_embedders(Registry<Embedder>& registry);    // embed/human_embedders.cpp
 
 }  // namespace facekit

@@ -42,6 +42,7 @@ Registry<Embedder>& embedder_registry() {
   static Registry<Embedder> registry = [] {
     Registry<Embedder> r;
     register_faceapi_embedders(r);
+    register_human_embedders(r);
     return r;
   }();
   return registry;

@@ -21,6 +21,8 @@ class FaceApiResnetEmbedder final : public Embedder {
   std::string name() const override { return "faceapi-resnet"; }
   int dim() const override { return 128; }
   int input_size() const override { return kInputSize; }
+  // dlib's chip (150 px, padding 0.25): how dlib trained the network face-api.js ported.
+  std::string preferred_alignment() const override { return "5point"; }
 
   std::vector<float> embed(const cv::Mat& face_rgb) override {
     if (face_rgb.empty()) throw Error(ErrorCode::InvalidArgument, "empty face image");

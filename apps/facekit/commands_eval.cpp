@@ -1,0 +1,227 @@
+// `facekit eval pairs`: verification accuracy on a pairs CSV with the 10-fold protocol.
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iomanip>
+#include <iostream>
+#include <map>
+#include <sstream>
+
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "commands.hpp"
+#include "eval/batch_embedder.hpp"
+#include "eval/pair_evaluation.hpp"
+#include "verify/distance.hpp"
+
+namespace fs = std::filesystem;
+
+namespace facekit::cli {
+namespace {
+
+struct PairRow {
+  std::string img1, img2;
+  bool same = false;
+  int fold = -1;
+};
+
+std::vector<std::string> split_csv_line(const std::string& line) {
+  std::vector<std::string> cells;
+  std::stringstream ss(line);
+  std::string cell;
+  while (std::getline(ss, cell, ',')) cells.push_back(cell);
+  if (!line.empty() && line.back() == ',') cells.push_back("");
+  return cells;
+}
+
+// Columns img1, img2, same and optionally fold (1-based); without folds, 10 consecutive blocks.
+std::vector<PairRow> read_pairs(const std::string& path, const fs::path& root) {
+  std::ifstream in(path);
+  if (!in) throw Error(ErrorCode::FileNotFound, path + ": no such file");
+  std::string line;
+  std::getline(in, line);
+  const auto header = split_csv_line(line);
+  std::map<std::string, size_t> col;
+  for (size_t i = 0; i < header.size(); ++i) col[header[i]] = i;
+  for (const char* need : {"img1", "img2", "same"})
+    if (!col.count(need)) throw Error(ErrorCode::InvalidArgument, path + ": no column '" + need + "' in the header");
+  std::vector<PairRow> rows;
+  int line_no = 1;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (line.empty()) continue;
+    const auto cells = split_csv_line(line);
+    if (cells.size() < header.size() - (col.count("note") ? 1 : 0))
+      throw Error(ErrorCode::InvalidArgument, path + ":" + std::to_string(line_no) + ": too few columns");
+    PairRow r{(root / cells[col["img1"]]).string(), (root / cells[col["img2"]]).string(), cells[col["same"]] == "1",
+              col.count("fold") ? std::stoi(cells[col["fold"]]) - 1 : -1};
+    rows.push_back(r);
+  }
+  if (rows.empty()) throw Error(ErrorCode::InvalidArgument, path + ": no pairs");
+  if (rows.front().fold < 0)
+    for (size_t i = 0; i < rows.size(); ++i) rows[i].fold = static_cast<int>(i * 10 / rows.size());
+  return rows;
+}
+
+void draw_roc(const std::string& path, const std::map<std::string, eval::RocSummary>& curves, const std::string& title) {
+  const int size = 520, margin = 50;
+  cv::Mat img(size, size, CV_8UC3, cv::Scalar(255, 255, 255));
+  const int w = size - 2 * margin;
+  auto to_px = [&](double far, double tar) {
+    return cv::Point(margin + static_cast<int>(far * w), size - margin - static_cast<int>(tar * w));
+  };
+  cv::rectangle(img, to_px(0, 0), to_px(1, 1), cv::Scalar(0, 0, 0), 1);
+  for (int i = 1; i < 10; ++i) {
+    cv::line(img, to_px(i / 10.0, 0), to_px(i / 10.0, 1), cv::Scalar(230, 230, 230));
+    cv::line(img, to_px(0, i / 10.0), to_px(1, i / 10.0), cv::Scalar(230, 230, 230));
+  }
+  const cv::Scalar colours[] = {{200, 60, 30}, {30, 140, 30}, {30, 30, 200}, {160, 30, 160}};
+  int k = 0;
+  for (const auto& [name, roc] : curves) {
+    const cv::Scalar c = colours[k % 4];
+    for (size_t i = 1; i < roc.curve.size(); ++i)
+      cv::line(img, to_px(roc.curve[i - 1].first, roc.curve[i - 1].second),
+               to_px(roc.curve[i].first, roc.curve[i].second), c, 2, cv::LINE_AA);
+    std::ostringstream label;
+    label << name << "  AUC " << std::fixed << std::setprecision(4) << roc.auc;
+    cv::putText(img, label.str(), {margin + 150, size - margin - 20 - 18 * k}, cv::FONT_HERSHEY_SIMPLEX, 0.45, c, 1,
+                cv::LINE_AA);
+    ++k;
+  }
+  cv::putText(img, title, {margin, 30}, cv::FONT_HERSHEY_SIMPLEX, 0.45, cv::Scalar(0, 0, 0), 1, cv::LINE_AA);
+  cv::putText(img, "false accept rate", {size / 2 - 60, size - 15}, cv::FONT_HERSHEY_SIMPLEX, 0.45, {0, 0, 0}, 1);
+  cv::putText(img, "TAR", {8, size / 2}, cv::FONT_HERSHEY_SIMPLEX, 0.45, {0, 0, 0}, 1);
+  if (!cv::imwrite(path, img)) throw Error(ErrorCode::FileNotFound, path + ": cannot write the plot");
+}
+
+struct EvalOptions {
+  std::string pairs, root, metric = "all", fallback = "none", face = "centre", cache, plot;
+  bool json = false, quiet = false;
+  int threads = 0, limit = 0;
+  PipelineOptions pipeline;
+};
+
+int run_eval_pairs(EvalOptions& o) {
+  const auto start = std::chrono::steady_clock::now();
+  const fs::path root = o.root.empty() ? fs::path(o.pairs).parent_path() : fs::path(o.root);
+  auto rows = read_pairs(o.pairs, root);
+  if (o.limit > 0 && static_cast<int>(rows.size()) > o.limit) rows.resize(o.limit);
+
+  std::vector<std::string> images;
+  std::map<std::string, size_t> index;
+  for (const auto& r : rows)
+    for (const auto& p : {r.img1, r.img2})
+      if (!index.count(p)) {
+        index[p] = images.size();
+        images.push_back(p);
+      }
+  eval::BatchOptions batch{o.pipeline, o.fallback == "fail" ? "" : o.fallback, eval::parse_face_choice(o.face),
+                           o.cache, o.threads};
+  const bool tty = !o.quiet && !o.json && ::isatty(2);
+  auto results = eval::embed_images(images, batch, [&](int done, int total) {
+    if (tty && (done % 20 == 0 || done == total)) std::cerr << "\rembedded " << done << "/" << total << std::flush;
+  });
+  if (tty) std::cerr << "\n";
+
+  int fallbacks = 0, failures = 0;
+  for (const auto& r : results) {
+    fallbacks += r.fallback;
+    failures += r.embedding.empty();
+  }
+  std::vector<std::string> metrics;
+  if (o.metric == "all") metrics = {"cosine", "euclidean", "euclidean_l2", "angular"};
+  else metrics = {o.metric};
+
+  nlohmann::json out = {{"pairs_file", o.pairs}, {"pairs", rows.size()}, {"images", images.size()},
+                        {"model", o.pipeline.model}, {"detector", o.pipeline.detector}, {"align", o.pipeline.align},
+                        {"landmarker", o.pipeline.landmarker}, {"fallback_detector", batch.fallback_detector},
+                        {"images_fallback", fallbacks}, {"images_failed", failures}};
+  std::map<std::string, eval::RocSummary> curves;
+  int skipped_pairs = 0;
+  for (const auto& m : metrics) {
+    const Metric metric = parse_metric(m);
+    std::vector<eval::ScoredPair> scored;
+    skipped_pairs = 0;
+    for (const auto& r : rows) {
+      const auto& a = results[index[r.img1]].embedding;
+      const auto& b = results[index[r.img2]].embedding;
+      if (a.empty() || b.empty()) {
+        ++skipped_pairs;
+        continue;
+      }
+      scored.push_back({distance(a, b, metric), r.same, r.fold});
+    }
+    const auto kf = eval::k_fold(scored);
+    const auto roc = eval::roc(scored);
+    curves[m] = roc;
+    const double threshold = eval::best_threshold(scored);
+    nlohmann::json folds = nlohmann::json::array();
+    for (const auto& f : kf.folds)
+      folds.push_back({{"fold", f.fold + 1}, {"threshold", f.threshold}, {"accuracy", f.test.accuracy()}});
+    nlohmann::json entry = {{"mean_accuracy", kf.mean_accuracy}, {"std_accuracy", kf.std_accuracy},
+                            {"precision", kf.pooled.precision()}, {"recall", kf.pooled.recall()},
+                            {"f1", kf.pooled.f1()}, {"auc", roc.auc}, {"eer", roc.eer},
+                            {"tar_at_far_1e-2", roc.tar_at_far_1e2}, {"tar_at_far_1e-3", roc.tar_at_far_1e3},
+                            {"threshold_all_pairs", threshold}, {"folds", folds}};
+    try {
+      const auto logistic = eval::fit_logistic(scored);
+      entry["logistic"] = {{"midpoint", logistic.midpoint}, {"scale", logistic.scale}};
+    } catch (const Error&) {
+      entry["logistic"] = nullptr;
+    }
+    out["metrics"][m] = entry;
+  }
+  out["pairs_skipped"] = skipped_pairs;
+  out["time_s"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!o.plot.empty()) draw_roc(o.plot, curves, o.pipeline.model + " / " + o.pipeline.detector + " / " + o.pipeline.align);
+
+  if (o.json) {
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
+  std::cout << o.pairs << ": " << rows.size() << " pairs, " << images.size() << " images (" << fallbacks
+            << " via fallback detector '" << batch.fallback_detector << "', " << failures << " failed, "
+            << skipped_pairs << " pairs skipped), " << std::fixed << std::setprecision(1)
+            << out["time_s"].get<double>() << " s\n";
+  for (const auto& m : metrics) {
+    const auto& e = out["metrics"][m];
+    std::cout << std::setprecision(2) << "  " << std::left << std::setw(13) << m << " accuracy "
+              << 100 * e["mean_accuracy"].get<double>() << "% +- " << 100 * e["std_accuracy"].get<double>()
+              << "  AUC " << std::setprecision(4) << e["auc"].get<double>() << "  EER " << e["eer"].get<double>()
+              << "  TAR@FAR1e-3 " << e["tar_at_far_1e-3"].get<double>() << "  threshold "
+              << e["threshold_all_pairs"].get<double>() << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+void add_eval_commands(CLI::App& app, CommandList& commands) {
+  auto* eval = app.add_subcommand("eval", "accuracy evaluation");
+  auto* pairs = eval->add_subcommand("pairs", "verification accuracy on a pairs CSV (10-fold protocol)");
+  auto o = std::make_shared<EvalOptions>();
+  pairs->add_option("--pairs", o->pairs, "CSV with img1,img2,same[,fold]")->required();
+  pairs->add_option("--root", o->root, "folder the CSV's paths are relative to (default: the CSV's folder)");
+  pairs->add_option("--model", o->pipeline.model, "embedding model")->capture_default_str();
+  pairs->add_option("--detector", o->pipeline.detector, "detector")->capture_default_str();
+  pairs->add_option("--align", o->pipeline.align, "alignment")->capture_default_str();
+  pairs->add_option("--landmarker", o->pipeline.landmarker, "landmarker")->capture_default_str();
+  pairs->add_option("--metric", o->metric, "all, cosine, euclidean, euclidean_l2, angular")->capture_default_str();
+  pairs->add_option("--fallback", o->fallback,
+                    "detector for images where the detector finds no face ('fail' to count them as failures)")
+      ->capture_default_str();
+  pairs->add_option("--face", o->face, "face of a multi-face image: centre, best, largest")->capture_default_str();
+  pairs->add_option("--cache", o->cache, "embedding cache file (JSON lines)");
+  pairs->add_option("--plot", o->plot, "write a ROC plot (PNG)");
+  pairs->add_option("--threads", o->threads, "worker threads (0 = all cores)");
+  pairs->add_option("--limit", o->limit, "only the first N pairs");
+  pairs->add_flag("--json", o->json, "JSON on stdout");
+  pairs->add_flag("--quiet", o->quiet, "no progress output");
+  commands.push_back({pairs, [o] { return run_eval_pairs(*o); }});
+}
+
+}  // namespace facekit::cli
