@@ -214,9 +214,13 @@ void ExactIndex::scan(std::size_t row_begin, std::size_t row_end, const float* q
         TopK& heap = heaps[q0 + g - q_begin];
         const float* d = dots.data() + g * nrows;
         // Key: smaller is better. L2 leaves out |q|^2, added once at the end.
+        float worst = heap.worst();
         for (std::size_t r = 0; r < nrows; ++r) {
           const float key = l2 ? norms_[r0 + r] - 2 * d[r] : -d[r];
-          if (key < heap.worst()) heap.push(key, ids_[r0 + r]);
+          if (key < worst) {
+            heap.push(key, ids_[r0 + r]);
+            worst = heap.worst();
+          }
         }
       }
     }

@@ -99,7 +99,7 @@ const char* index_metric_name(IndexMetric metric) { return metric == IndexMetric
 
 std::vector<std::string> index_kinds() {
   return {"exact: brute force over float32 (SIMD, batched, all cores); recall 1",
-          "hnsw[:M=16,ef_construction=200,ef_search=128]: hnswlib graph, approximate, fast at any size"};
+          "hnsw[:M=32,ef_construction=200,ef_search=128]: hnswlib graph, approximate, fast at any size"};
 }
 
 std::unique_ptr<Index> create_index(const std::string& spec, int dim, IndexMetric metric) {

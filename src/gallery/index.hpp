@@ -1,7 +1,7 @@
 // Vector indexes behind one interface, modelled on Faiss's Index: add(ids, vectors), remove(ids),
 // search(queries, k), persisted to a file. Kinds are chosen by a factory string:
 //   "exact"                              brute force over float32 (SIMD, batched, multi-threaded)
-//   "hnsw[:M=16,ef_construction=200,ef_search=128]"   hnswlib (NMSLIB's HNSW), approximate
+//   "hnsw[:M=32,ef_construction=200,ef_search=128]"   hnswlib (NMSLIB's HNSW), approximate
 // Ids are the gallery's face ids: chosen by the caller, never reused, so deletes are by id.
 #pragma once
 #include <cstdint>
