@@ -328,7 +328,8 @@ void add_gallery_commands(CLI::App& app, CommandList& commands) {
     cmd->add_option("--gallery", args->gallery, "gallery file");
     cmd->add_option("--db", args->folder, "folder with one sub-folder per identity (deepface's db_path)");
     cmd->add_option("--k", args->k, "matches per face")->capture_default_str();
-    cmd->add_option("--index", args->index, "exact, or hnsw[:M=32,ef_construction=200,ef_search=128]")
+    cmd->add_option("--index", args->index,
+                    "exact, hnsw[:M=32,ef_construction=200,ef_search=128] or faiss:FACTORY[@PARAMS]")
         ->capture_default_str();
     cmd->add_option("--metric", args->metric, "cosine, euclidean, euclidean_l2, angular")->capture_default_str();
     cmd->add_option_function<double>(

@@ -125,15 +125,17 @@ std::vector<std::string> Gallery::check_integrity() const { return impl_->store-
 
 std::vector<FindResult> Gallery::find(const FaceInput& probe, const FindOptions& options) {
   const Metric metric = parse_metric(options.metric);
-  const Threshold threshold =
-      options.threshold ? Threshold{*options.threshold, 0, "user"} : default_threshold(options.pipeline.model, metric);
-  create_index(options.index, 1, IndexMetric::L2);  // a bad --index fails before any image work
+  const Threshold threshold = options.threshold ? Threshold{*options.threshold, *options.threshold, 0, "user"}
+                                                : default_threshold(options.pipeline.model, metric);
+  // The space (and the index, which checks its spec) before any image work, so that bad options fail fast.
+  const int dim =
+      probe.embeddings.empty() ? create_embedder(options.pipeline.model)->dim() : int(probe.embeddings.front().size());
+  const EmbeddingSpace space = embedding_space(options.pipeline.model, dim);
+  // Only euclidean depends on the length of the embeddings; the other metrics rank like L2 on unit vectors.
+  GalleryIndex& index = impl_->index_for(space, options.index, metric != Metric::Euclidean);
   const std::vector<ProbeFace> probes = probe_faces(probe, options.pipeline);
   std::vector<FindResult> results;
   if (probes.empty()) return results;
-  const EmbeddingSpace space = embedding_space(options.pipeline.model, int(probes[0].embedding.size()));
-  // Only euclidean depends on the length of the embeddings; the other metrics rank like L2 on unit vectors.
-  GalleryIndex& index = impl_->index_for(space, options.index, metric != Metric::Euclidean);
   index.sync();
 
   std::vector<float> queries;

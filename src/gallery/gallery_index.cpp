@@ -96,16 +96,21 @@ void GalleryIndex::rebuild() {
 }
 
 void GalleryIndex::catch_up(const SyncPoint& to) {
+  // One add() for everything new: indexes that train on their first add (Faiss IVF, PQ) see the
+  // whole gallery, not a slice of it.
+  std::vector<std::int64_t> ids;
+  std::vector<float> rows;
   store_.scan_embeddings(space_, synced_.max_face_id, to.max_face_id,
-                         [&](std::span<const std::int64_t> ids, const float* rows) {
-                           if (!unit_) return index_->add(ids, rows);
-                           std::vector<float> unit(rows, rows + ids.size() * std::size_t(space_.dim));
-                           normalise_rows(unit.data(), ids.size(), space_.dim);
-                           index_->add(ids, unit.data());
+                         [&](std::span<const std::int64_t> batch_ids, const float* batch_rows) {
+                           ids.insert(ids.end(), batch_ids.begin(), batch_ids.end());
+                           rows.insert(rows.end(), batch_rows, batch_rows + batch_ids.size() * std::size_t(space_.dim));
                          });
-  const auto deleted = store_.deleted_faces(space_, synced_.deletion_seq, to.deletion_seq);
-  index_->remove(deleted);
+  if (unit_) normalise_rows(rows.data(), ids.size(), space_.dim);
+  index_->add(ids, rows.data());
+  index_->remove(store_.deleted_faces(space_, synced_.deletion_seq, to.deletion_seq));
   synced_ = {std::max(synced_.max_face_id, to.max_face_id), to.deletion_seq};
+  // Removed-but-held vectors slow every search; past a quarter of the index, start afresh.
+  if (index_->tombstones() > std::max<std::size_t>(64, index_->size() / 4)) return rebuild();
   try {
     write_index(*index_, path_, metadata());
   } catch (const std::exception&) {

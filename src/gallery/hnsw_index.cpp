@@ -88,6 +88,7 @@ class HnswIndex final : public Index {
   int dim() const override { return dim_; }
   IndexMetric metric() const override { return metric_; }
   std::size_t size() const override { return graph_ ? graph_->cur_element_count - graph_->num_deleted_ : 0; }
+  std::size_t tombstones() const override { return graph_ ? graph_->num_deleted_ : 0; }
 
   void add(std::span<const std::int64_t> ids, const float* vectors) override {
     if (ids.empty()) return;

@@ -98,8 +98,12 @@ IndexMetric parse_index_metric(const std::string& name) {
 const char* index_metric_name(IndexMetric metric) { return metric == IndexMetric::L2 ? "l2" : "inner_product"; }
 
 std::vector<std::string> index_kinds() {
-  return {"exact: brute force over float32 (SIMD, batched, all cores); recall 1",
-          "hnsw[:M=32,ef_construction=200,ef_search=128]: hnswlib graph, approximate, fast at any size"};
+  std::vector<std::string> kinds = {
+      "exact: brute force over float32 (SIMD, batched, all cores); recall 1",
+      "hnsw[:M=32,ef_construction=200,ef_search=128]: hnswlib graph, approximate, fast at any size"};
+  if (faiss_available())
+    kinds.push_back("faiss:<factory string>: Faiss, e.g. faiss:IVF1024,PQ32 (trained on the first add), faiss:HNSW32");
+  return kinds;
 }
 
 std::unique_ptr<Index> create_index(const std::string& spec, int dim, IndexMetric metric) {
@@ -107,6 +111,7 @@ std::unique_ptr<Index> create_index(const std::string& spec, int dim, IndexMetri
   const std::string kind = spec.substr(0, colon), options = colon == std::string::npos ? "" : spec.substr(colon + 1);
   if (kind == "exact" && options.empty()) return create_exact_index(dim, metric);
   if (kind == "hnsw") return create_hnsw_index(options, dim, metric);
+  if (kind == "faiss") return create_faiss_index(options, dim, metric);
   std::string valid;
   for (const auto& k : index_kinds()) valid += "\n  " + k;
   throw Error(ErrorCode::InvalidArgument, "unknown index '" + spec + "'; valid:" + valid);

@@ -2,6 +2,7 @@
 // search(queries, k), persisted to a file. Kinds are chosen by a factory string:
 //   "exact"                              brute force over float32 (SIMD, batched, multi-threaded)
 //   "hnsw[:M=32,ef_construction=200,ef_search=128]"   hnswlib (NMSLIB's HNSW), approximate
+//   "faiss:<index_factory string>"       Faiss ("IVF1024,PQ32", "HNSW32", ...), when built with it
 // Ids are the gallery's face ids: chosen by the caller, never reused, so deletes are by id.
 #pragma once
 #include <cstdint>
@@ -32,6 +33,9 @@ class Index {
   virtual int dim() const = 0;
   virtual IndexMetric metric() const = 0;
   virtual std::size_t size() const = 0;  // vectors present (removed ones excluded)
+  // Removed vectors still held (marked, not freed) and still costing search time; the gallery
+  // rebuilds an index whose tombstones outgrow a quarter of its size.
+  virtual std::size_t tombstones() const { return 0; }
 
   // `vectors` holds ids.size() rows of dim() floats. Adding an id already present replaces it.
   virtual void add(std::span<const std::int64_t> ids, const float* vectors) = 0;
@@ -58,5 +62,7 @@ std::unique_ptr<Index> read_index(const std::string& path, std::string* metadata
 // Factories for the individual kinds (index.cpp dispatches to these).
 std::unique_ptr<Index> create_exact_index(int dim, IndexMetric metric);
 std::unique_ptr<Index> create_hnsw_index(const std::string& options, int dim, IndexMetric metric);
+std::unique_ptr<Index> create_faiss_index(const std::string& description, int dim, IndexMetric metric);
+bool faiss_available();  // built with Faiss (Debian libfaiss-dev)
 
 }  // namespace facekit
