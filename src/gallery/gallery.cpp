@@ -125,8 +125,14 @@ std::vector<std::string> Gallery::check_integrity() const { return impl_->store-
 
 std::vector<FindResult> Gallery::find(const FaceInput& probe, const FindOptions& options) {
   const Metric metric = parse_metric(options.metric);
-  const Threshold threshold = options.threshold ? Threshold{*options.threshold, *options.threshold, 0, "user"}
-                                                : default_threshold(options.pipeline.model, metric);
+  // A user threshold is uncalibrated (scale 0): set by member name, the calibration fields stay 0.
+  Threshold threshold;
+  if (options.threshold) {
+    threshold.value = *options.threshold;
+    threshold.source = "user";
+  } else {
+    threshold = default_threshold(options.pipeline.model, metric);
+  }
   // The space (and the index, which checks its spec) before any image work, so that bad options fail fast.
   const int dim =
       probe.embeddings.empty() ? create_embedder(options.pipeline.model)->dim() : int(probe.embeddings.front().size());
