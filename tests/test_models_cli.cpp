@@ -78,7 +78,7 @@ TEST(ModelsCli, MissingWeightsGiveAClearErrorNamingTheFile) {
   const fs::path victim = dir / "faceapi/ssd_mobilenetv1_model.bin";
   fs::remove(victim);
   const fs::path img = face_image(dir);
-  auto r = run_command(with_models(dir) + cli() + " detect " + img.string());
+  auto r = run_command(with_models(dir) + cli() + " detect --detector ssd " + img.string());
   EXPECT_EQ(r.status, 5) << r.err;
   EXPECT_NE(r.err.find(victim.string()), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("missing"), std::string::npos) << r.err;
@@ -90,7 +90,7 @@ TEST(ModelsCli, CorruptManifestIsReported) {
   const auto size = fs::file_size(victim);
   std::ofstream(victim, std::ios::binary) << std::string(size, '{');  // same size, not JSON
   const fs::path img = face_image(dir);
-  auto r = run_command(with_models(dir) + cli() + " represent --allow-no-face " + img.string());
+  auto r = run_command(with_models(dir) + cli() + " represent --landmarker faceapi68 --allow-no-face " + img.string());
   EXPECT_EQ(r.status, 5) << r.err;
   EXPECT_NE(r.err.find(victim.string()), std::string::npos) << r.err;
 }

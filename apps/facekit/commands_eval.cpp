@@ -167,6 +167,14 @@ int run_eval_pairs(EvalOptions& o) {
                             {"f1", kf.pooled.f1()}, {"auc", roc.auc}, {"eer", roc.eer},
                             {"tar_at_far_1e-2", roc.tar_at_far_1e2}, {"tar_at_far_1e-3", roc.tar_at_far_1e3},
                             {"threshold_all_pairs", threshold}, {"folds", folds}};
+    try {  // the shipped default threshold, applied without refitting
+      const Threshold shipped = default_threshold(o.pipeline.model, metric);
+      const eval::Counts c = eval::count_at(scored, shipped.value);
+      entry["default_threshold"] = {{"threshold", shipped.value}, {"accuracy", c.accuracy()},
+                                    {"precision", c.precision()}, {"recall", c.recall()}, {"f1", c.f1()}};
+    } catch (const Error&) {
+      entry["default_threshold"] = nullptr;
+    }
     try {
       const auto logistic = eval::fit_logistic(scored);
       entry["logistic"] = {{"midpoint", logistic.midpoint}, {"scale", logistic.scale}};
@@ -193,7 +201,11 @@ int run_eval_pairs(EvalOptions& o) {
               << 100 * e["mean_accuracy"].get<double>() << "% +- " << 100 * e["std_accuracy"].get<double>()
               << "  AUC " << std::setprecision(4) << e["auc"].get<double>() << "  EER " << e["eer"].get<double>()
               << "  TAR@FAR1e-3 " << e["tar_at_far_1e-3"].get<double>() << "  threshold "
-              << e["threshold_all_pairs"].get<double>() << "\n";
+              << e["threshold_all_pairs"].get<double>();
+    if (!e["default_threshold"].is_null())
+      std::cout << std::setprecision(2) << "  (at the default " << e["default_threshold"]["threshold"].get<double>()
+                << ": " << 100 * e["default_threshold"]["accuracy"].get<double>() << "%)";
+    std::cout << "\n";
   }
   return 0;
 }

@@ -107,7 +107,7 @@ std::vector<Representation> representations_of(const VerifySide& side, Pipeline&
 VerifyResult verify(const FaceInput& img1, const FaceInput& img2, const VerifyOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   const Metric metric = parse_metric(options.metric);
-  const Threshold threshold = options.threshold ? Threshold{*options.threshold, 0, "user"}
+  const Threshold threshold = options.threshold ? Threshold{*options.threshold, *options.threshold, 0, "user"}
                                                 : default_threshold(options.pipeline.model, metric);
   const VerifySide side1 = read_side(img1, options.pipeline), side2 = read_side(img2, options.pipeline);
   Pipeline pipeline(options.pipeline);

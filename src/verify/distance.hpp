@@ -16,16 +16,18 @@ double distance(const std::vector<float>& a, const std::vector<float>& b, Metric
 
 struct Threshold {
   double value = 0;
-  // Logistic slope of P(same | distance) = 1 / (1 + exp((distance - value) / scale)).
+  // Calibration P(same | distance) = 1 / (1 + exp((distance - midpoint) / scale)), a logistic fit of
+  // same/different on distance; scale 0 = uncalibrated (a user threshold): midpoint = value, 10% slope.
+  double midpoint = 0;
   double scale = 0;
-  std::string source;  // where the number comes from
+  std::string source;  // where the numbers come from
 };
 
 // Default threshold for a model and metric. Throws InvalidArgument for an unknown pair.
 Threshold default_threshold(const std::string& model, Metric metric);
 
-// Certainty of the verdict in [0, 100]: 50 at the threshold, towards 100 the further the distance
-// lies on the verdict's side of it.
+// Certainty of the verdict in [0, 100]: the calibrated probability that the verdict is right
+// (P(same) when verified, 1 - P(same) otherwise).
 double verdict_confidence(double distance, const Threshold& threshold, bool verified);
 
 }  // namespace facekit
