@@ -54,7 +54,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev libopenblas-dev
   libwebp-dev libjpeg-dev libpng-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libspdlog-dev libfmt-dev libsqlite3-dev libhnswlib-dev
+  libspdlog-dev libfmt-dev libsqlite3-dev libhnswlib-dev libfaiss-dev
   util-linux  # prlimit
 )
 # Node.js: Debian's nodejs/npm only when none is installed (an existing install, e.g. NodeSource's
