@@ -72,10 +72,12 @@ Tensor conv2d(const Tensor& x, const Tensor& filter, const std::vector<float>& b
   if (m == 0) return y;
 
   const float* a = x.ptr();
-  std::vector<float> cols;
   const bool direct = kh == 1 && kw == 1 && stride_h == 1 && stride_w == 1;
   if (!direct) {
-    cols.resize(static_cast<size_t>(m * k));
+    // One im2col buffer per thread, grown as needed and reused: every element is written by
+    // im2col, so a fresh zero-filled allocation per layer would only cost memory bandwidth.
+    thread_local std::vector<float> cols;
+    if (cols.size() < static_cast<size_t>(m * k)) cols.resize(static_cast<size_t>(m * k));
     im2col(x.ptr(), in, kh, kw, stride_h, stride_w, ph, pw, cols.data());
     a = cols.data();
   }
