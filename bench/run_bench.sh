@@ -16,6 +16,7 @@
 #                less than QUIET_BUSY (default 0.25) of all cores (from /proc/stat over 2 s); default 0 = no wait
 #   VERIFY_RUNS  cold `facekit verify` processes to time (default 5)
 #   JOBS         build parallelism (default 2)
+#   BENCH_COMMIT what to print as the commit when ROOT is an export (git archive) rather than a checkout
 #   SKIP_BUILD=1 use what is in BUILD_DIR;  SKIP_DLIB=1 / SKIP_TFJS=1 leave an anchor out
 # Raw logs and summary.txt go to $BUILD_DIR/bench-results/<timestamp>/.
 set -euo pipefail
@@ -53,11 +54,11 @@ fi
 # dlib anchor binary: the reference source, copied (the shared folder may be read-only), built with its own line.
 DLIB_BIN=""
 if [[ "${SKIP_DLIB:-0}" == 1 ]]; then
-  skipped+=("dlib: SKIP_DLIB=1")
+  skipped+=("anchor dlib: SKIP_DLIB=1")
 elif [[ ! -f "$REF/dlib_resnet_bench.cpp" ]]; then
-  skipped+=("dlib: $REF/dlib_resnet_bench.cpp not found")
+  skipped+=("anchor dlib: $REF/dlib_resnet_bench.cpp not found")
 elif ! pkg-config --exists dlib-1; then
-  skipped+=("dlib: pkg-config does not know dlib-1 (install libdlib-dev)")
+  skipped+=("anchor dlib: pkg-config does not know dlib-1 (install libdlib-dev)")
 else
   mkdir -p "$BUILD/anchors"
   if ! cmp -s "$REF/dlib_resnet_bench.cpp" "$BUILD/anchors/dlib_resnet_bench.cpp" || [[ ! -x "$BUILD/anchors/dlib_resnet_bench" ]]; then
@@ -68,7 +69,7 @@ else
     if ! g++ -O3 -march=native "$BUILD/anchors/dlib_resnet_bench.cpp" $(pkg-config --cflags --libs dlib-1) \
          -o "$BUILD/anchors/dlib_resnet_bench" >"$OUT/dlib-build.log" 2>&1; then
       rm -f "$BUILD/anchors/dlib_resnet_bench"
-      skipped+=("dlib: build failed (see $OUT/dlib-build.log)")
+      skipped+=("anchor dlib: build failed (see $OUT/dlib-build.log)")
     fi
   fi
   [[ -x "$BUILD/anchors/dlib_resnet_bench" ]] && DLIB_BIN=$BUILD/anchors/dlib_resnet_bench
@@ -78,9 +79,9 @@ fi
 TFJS_DIR=""
 TFJS_GOLDEN=0
 if [[ "${SKIP_TFJS:-0}" == 1 ]]; then
-  skipped+=("tfjs-wasm: SKIP_TFJS=1")
+  skipped+=("anchor tfjs-wasm: SKIP_TFJS=1")
 elif [[ ! -f "$REF/bench_ref.js" ]]; then
-  skipped+=("tfjs-wasm: $REF/bench_ref.js not found")
+  skipped+=("anchor tfjs-wasm: $REF/bench_ref.js not found")
 else
   if command -v node >/dev/null && command -v npm >/dev/null; then
     T=$BUILD/tfjs-ref/reference
@@ -106,7 +107,7 @@ else
       log "node/npm unavailable or npm ci failed: falling back to the RECORDED tfjs figures (another run)"
       TFJS_GOLDEN=1
     else
-      skipped+=("tfjs-wasm: node/npm unavailable and no recorded figures")
+      skipped+=("anchor tfjs-wasm: node/npm unavailable and no recorded figures")
     fi
   fi
 fi
@@ -197,8 +198,8 @@ done
 if [[ "$TFJS_GOLDEN" == 1 ]]; then  # the same recorded figures stand in for every round
   for ((r = 1; r <= ROUNDS; r++)); do record_tfjs "$r" "$REF/golden/bench_wasm_1thread.json"; done
 fi
-[[ -n "$DLIB_BIN" ]] && ! grep -q ' dlib embed min ' "$M" && skipped+=("dlib: ran but its output could not be parsed ($OUT/dlib-1.txt)")
-[[ -n "$TFJS_DIR" ]] && ! grep -q ' tfjs ' "$M" && skipped+=("tfjs-wasm: bench_ref.js failed in every round ($OUT/tfjs-*.txt)")
+[[ -n "$DLIB_BIN" ]] && ! grep -q ' dlib embed min ' "$M" && skipped+=("anchor dlib: ran but its output could not be parsed ($OUT/dlib-1.txt)")
+[[ -n "$TFJS_DIR" ]] && ! grep -q ' tfjs ' "$M" && skipped+=("anchor tfjs-wasm: bench_ref.js failed in every round ($OUT/tfjs-*.txt)")
 
 # Cold `facekit verify`: the whole process (start, model loading from disk, two decodes, two pipelines).
 IMG_DIR=$SHARED/data/faces/face_recognition/tests/test_images
@@ -221,7 +222,7 @@ if [[ -f "$IMG_DIR/obama.jpg" && -f "$IMG_DIR/obama2.jpg" && -x "$BUILD/facekit"
   VERIFY1=$(verify_stats 1) || VERIFY1=""
   VERIFYN=$(verify_stats 0) || VERIFYN=""
 else
-  skipped+=("(facekit verify timing) $IMG_DIR/obama.jpg, obama2.jpg or $BUILD/facekit missing")
+  skipped+=("cold verify timing: $IMG_DIR/obama.jpg, obama2.jpg or $BUILD/facekit missing")
 fi
 LOAD_END=$(loadavg)
 
@@ -269,11 +270,19 @@ meets() { awk -v r="$1" -v t="$2" 'BEGIN { if (r == "n/a" || r == "") print "not
 {
   echo "facekit single-thread benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo "  machine   $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(grep -c '^processor' /proc/cpuinfo) logical cores ($(nproc) available)"
-  echo "  commit    $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$ROOT" diff --quiet HEAD 2>/dev/null || echo ' (working tree has changes)')"
+  if [[ "$(git -C "$ROOT" rev-parse --show-toplevel 2>/dev/null)" == "$ROOT" ]] && C=$(git -C "$ROOT" rev-parse --short HEAD); then
+    echo "  commit    $C$(git -C "$ROOT" diff --quiet HEAD 2>/dev/null || echo ' (working tree has changes)')"
+  else
+    echo "  commit    ${BENCH_COMMIT:-unknown} ($ROOT is not a git checkout)"
+  fi
   echo "  threads   facekit 1 (set_num_threads(1), OpenBLAS 1; cpu/wall below), dlib OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1, tfjs-wasm --threads 1"
+  # OpenBLAS picks its kernels by CPU unless OPENBLAS_CORETYPE says otherwise (facekit and dlib both use it)
+  echo "  OpenBLAS  $(sed -n 's/.*(\(OpenBLAS [^)]*\)).*/\1/p' "$OUT/facekit-1.txt" | head -1); OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE-(unset: detected)}"
   echo "  models    facekit: faceapi-resnet, ssd, faceapi68 from $(sed -n 's/^  models *//p' "$OUT/facekit-1.txt")"
-  echo "            dlib: ResNet-29 (dlib $(pkg-config --modversion dlib-1 2>/dev/null || echo ?) C++, random weights, 150x150, built -O3 -march=native)"
-  echo "            tfjs: @vladmandic/face-api 1.7.15 nets on @tensorflow/tfjs-backend-wasm 4.22.0 (SIMD), node $(node --version 2>/dev/null || echo ?)"
+  grep -q ' dlib ' "$M" \
+    && echo "            dlib: ResNet-29 (dlib $(pkg-config --modversion dlib-1 2>/dev/null || echo ?) C++, random weights, 150x150, built -O3 -march=native)"
+  [[ -n "$TFJS_DIR" ]] \
+    && echo "            tfjs: @vladmandic/face-api 1.7.15 nets on @tensorflow/tfjs-backend-wasm 4.22.0 (SIMD), node $(node --version)"
   echo "  runs      $ROUNDS rounds; per round and net $WARMUP warm-up + $RUNS timed (dlib: its own 1 warm-up + best of 20)"
   echo "  loadavg   $LOAD_START at start, $LOAD_END at end"
   if [[ "$TFJS_GOLDEN" == 1 ]]; then
@@ -302,6 +311,7 @@ meets() { awk -v r="$1" -v t="$2" 'BEGIN { if (r == "n/a" || r == "") print "not
     row "SSD detect 512x512" ssd detect "$TN" tfjs
     row "landmarks68 112x112" faceapi68 landmarks "$TN" tfjs
   else
+    grep -q ' dlib embed min ' "$M" || row "embed 150x150 128-D" faceapi-resnet embed "(none)" none
     row "SSD detect 512x512" ssd detect "(none)" none
     row "landmarks68 112x112" faceapi68 landmarks "(none)" none
   fi
@@ -332,17 +342,25 @@ meets() { awk -v r="$1" -v t="$2" 'BEGIN { if (r == "n/a" || r == "") print "not
   XT_MED=$(xagg tfjs median facekit median embed)
   XT_MIN=$(xagg tfjs min facekit min embed)
   echo "  targets (single-thread embedding):"
-  echo "    >= 1.5x faster than dlib:      $(meets "$XD_MIN" 1.5) (best vs best ${XD_MIN}x; dlib best / facekit median ${XD_LOW}x)"
-  echo "    >= 3x faster than tfjs-wasm:   $(meets "$XT_MED" 3) on medians (${XT_MED}x); $(meets "$XT_MIN" 3) on mins (${XT_MIN}x)$([[ "$TFJS_GOLDEN" == 1 ]] && echo ' -- RECORDED tfjs figures')"
+  if [[ "$XD_MIN" == n/a ]]; then
+    echo "    >= 1.5x faster than dlib:      not measured"
+  else
+    echo "    >= 1.5x faster than dlib:      $(meets "$XD_MIN" 1.5) (best vs best ${XD_MIN}x; dlib best / facekit median ${XD_LOW}x)"
+  fi
+  if [[ "$XT_MED" == n/a ]]; then
+    echo "    >= 3x faster than tfjs-wasm:   not measured"
+  else
+    echo "    >= 3x faster than tfjs-wasm:   $(meets "$XT_MED" 3) on medians (${XT_MED}x); $(meets "$XT_MIN" 3) on mins (${XT_MIN}x)$([[ "$TFJS_GOLDEN" == 1 ]] && echo ' -- RECORDED tfjs figures')"
+  fi
   if awk -v lo="$CPW_LO" -v hi="$CPW_HI" '$4 == "cpu_per_wall" && ($5 < lo || $5 > hi) { bad = 1 } END { exit !bad }' "$M"; then
     echo "  note: contended (left out unless nothing else): $(awk -v lo="$CPW_LO" -v hi="$CPW_HI" '$4 == "cpu_per_wall" && ($5 < lo || $5 > hi) {
       printf "%sr%s %s %s %.2f", (o++ ? ", " : ""), $1, $2, $3, $5 }' "$M")" | fold -s -w 110 | sed '2,$s/^/        /'
-    [[ "$(clean facekit embed)$(clean dlib embed)$(clean tfjs embed)" == *'!'* ]] \
+    [[ "$XD_MIN$XT_MED" != n/an/a && "$(clean facekit embed)$(clean dlib embed)$(clean tfjs embed)" == *'!'* ]] \
       && echo "  !!! the embedding targets above rest on contended rounds only: rerun when the machine is quiet (QUIET_WAIT=600)"
   fi
   if [[ ${#skipped[@]} -gt 0 ]]; then
     echo
-    for s in "${skipped[@]}"; do echo "  SKIPPED anchor $s"; done
+    for s in "${skipped[@]}"; do echo "  SKIPPED $s"; done
   fi
   echo "  raw logs: $OUT"
 } | tee "$OUT/summary.txt"
