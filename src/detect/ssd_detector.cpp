@@ -5,6 +5,7 @@
 
 #include "core/model_cache.hpp"
 #include "core/registration.hpp"
+#include "detect/nms.hpp"
 #include "facekit/error.hpp"
 #include "nn/faceapi_nets.hpp"
 #include "nn/image_prep.hpp"
@@ -19,42 +20,6 @@ struct SsdModel {
   nn::Tensor anchors;
 };
 
-// ssdMobilenetv1/nonMaxSuppression.ts IOU(): boxes are (ymin, xmin, ymax, xmax), possibly unordered.
-double box_iou(const float* a, const float* b) {
-  const double ya0 = std::min(a[0], a[2]), xa0 = std::min(a[1], a[3]), ya1 = std::max(a[0], a[2]), xa1 = std::max(a[1], a[3]);
-  const double yb0 = std::min(b[0], b[2]), xb0 = std::min(b[1], b[3]), yb1 = std::max(b[0], b[2]), xb1 = std::max(b[1], b[3]);
-  const double area_a = (ya1 - ya0) * (xa1 - xa0), area_b = (yb1 - yb0) * (xb1 - xb0);
-  if (area_a <= 0 || area_b <= 0) return 0.0;
-  const double inter = std::max(std::min(ya1, yb1) - std::max(ya0, yb0), 0.0) *
-                       std::max(std::min(xa1, xb1) - std::max(xa0, xb0), 0.0);
-  return inter / (area_a + area_b - inter);
-}
-
-// nonMaxSuppression.ts: greedy, strictly-above-threshold candidates sorted by score (stable, as JS sort).
-std::vector<int> face_api_nms(const std::vector<float>& boxes, const std::vector<float>& scores, int max_results,
-                              double iou_threshold, double score_threshold) {
-  std::vector<int> candidates;
-  for (int i = 0; i < static_cast<int>(scores.size()); ++i)
-    if (scores[i] > score_threshold) candidates.push_back(i);
-  std::stable_sort(candidates.begin(), candidates.end(), [&](int a, int b) { return scores[a] > scores[b]; });
-  std::vector<int> selected;
-  const int limit = std::min<int>(max_results, static_cast<int>(scores.size()));
-  for (int c : candidates) {
-    if (static_cast<int>(selected.size()) >= limit) break;
-    bool keep = true;
-    for (int j = static_cast<int>(selected.size()) - 1; j >= 0; --j) {
-      const double overlap = box_iou(&boxes[c * 4], &boxes[selected[j] * 4]);
-      if (overlap == 0.0) continue;
-      if (overlap > iou_threshold) {
-        keep = false;
-        break;
-      }
-    }
-    if (keep) selected.push_back(c);
-  }
-  return selected;
-}
-
 class SsdDetector final : public Detector {
  public:
   SsdDetector(double min_confidence, int max_results)
@@ -68,7 +33,15 @@ class SsdDetector final : public Detector {
     auto out = model_->graph.run({std::move(x)});
     std::vector<float> boxes, scores;
     nn::faceapi::decode_ssd(out[0], out[1], model_->anchors, boxes, scores);
-    const auto kept = face_api_nms(boxes, scores, max_results_, 0.5, min_confidence_);
+    // ssdMobilenetv1/nonMaxSuppression.ts: score > min_confidence, IoU > 0.5 suppresses, stable order.
+    std::vector<detect::Corners> corners(scores.size());
+    for (size_t i = 0; i < scores.size(); ++i)
+      corners[i] = {boxes[4 * i], boxes[4 * i + 1], boxes[4 * i + 2], boxes[4 * i + 3]};
+    detect::NmsRule rule;
+    rule.iou_threshold = 0.5;
+    rule.score_threshold = min_confidence_;
+    rule.max_results = max_results_;
+    const auto kept = detect::greedy_nms(corners, std::vector<double>(scores.begin(), scores.end()), rule);
 
     // utils computeReshapedDimensions: the image's size inside the padded 512 square.
     const double W = rgb.cols, H = rgb.rows;
