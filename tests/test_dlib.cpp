@@ -10,6 +10,7 @@
 #include "facekit/error.hpp"
 #include "facekit/image.hpp"
 #include "facekit/models.hpp"
+#include "support/listed_faces.hpp"
 #include "support/test_support.hpp"
 
 namespace fs = std::filesystem;
@@ -92,18 +93,7 @@ TEST(DlibHogDetector, FindsTheFacesFaceRecognitionsTestsAssert) {
 // listed boxes, best first, and with scores from the logistic map of a margin above the threshold.
 TEST(DlibHogDetector, FindsTheSixFacesOfFaceApisGroupPhoto) {
   FACEKIT_REQUIRE_SHARED_DIR();
-  std::vector<Rect> listed;
-  std::ifstream csv(faces_dir() / "faceapi-js/detection_boxes_faces_jpg.csv");
-  std::string line;
-  std::getline(csv, line);  // header: detector,x,y,width,height
-  while (std::getline(csv, line)) {
-    std::replace(line.begin(), line.end(), ',', ' ');
-    std::istringstream fields(line);
-    std::string detector_name;
-    Rect r;
-    fields >> detector_name >> r.x >> r.y >> r.width >> r.height;
-    listed.push_back(r);
-  }
+  const std::vector<Rect> listed = test::faceapi_listed_faces_jpg_boxes();
   ASSERT_EQ(listed.size(), 18u);
 
   const std::vector<Detection> faces =
