@@ -15,7 +15,7 @@
 
 #include "facekit/error.hpp"
 #include "gallery/index.hpp"
-#include "gallery/parallel.hpp"
+#include "core/parallel.hpp"
 
 namespace facekit {
 namespace {

@@ -12,7 +12,7 @@
 #include "facekit/error.hpp"
 #include "facekit/registry.hpp"
 #include "gallery/index.hpp"
-#include "gallery/parallel.hpp"
+#include "core/parallel.hpp"
 
 namespace facekit {
 namespace {

@@ -1,23 +1,45 @@
 #include "nn/graph.hpp"
 
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+
 #include "facekit/error.hpp"
+#include "nn/conv.hpp"
 
 namespace facekit::nn {
 namespace {
 
+// FACEKIT_PROFILE_OPS=1: every node's op, output shape and CPU time of the calling thread go to stderr
+// (CPU time rather than wall time, so that other load on the machine does not show up as slow ops).
+double thread_cpu_us() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
 class ConvOp final : public Op {
  public:
+  // A regular convolution's filter is packed for the GEMM here, once; a depthwise one is used as is.
   ConvOp(Tensor f, std::vector<float> b, int s, Padding p, Activation a, bool depthwise)
-      : filter_(std::move(f)), bias_(std::move(b)), stride_(s), padding_(p), act_(a), depthwise_(depthwise) {}
+      : stride_(s), padding_(p), act_(a), depthwise_(depthwise) {
+    if (depthwise) {
+      filter_ = std::move(f);
+      bias_ = std::move(b);
+    } else {
+      packed_ = prepare_conv_filter(f, b);
+    }
+  }
   const char* type() const override { return depthwise_ ? "DepthwiseConv2d" : "Conv2D"; }
   Tensor forward(const std::vector<const Tensor*>& in) const override {
     return depthwise_ ? depthwise_conv2d(*in[0], filter_, bias_, stride_, stride_, padding_, act_)
-                      : conv2d(*in[0], filter_, bias_, stride_, stride_, padding_, act_);
+                      : conv2d(*in[0], packed_, stride_, stride_, padding_, act_);
   }
 
  private:
   Tensor filter_;
   std::vector<float> bias_;
+  ConvFilter packed_;
   int stride_;
   Padding padding_;
   Activation act_;
@@ -160,12 +182,18 @@ std::vector<Tensor> Graph::run(std::vector<Tensor> inputs) const {
   std::vector<Tensor> values(nodes_.size());
   for (size_t k = 0; k < input_nodes_.size(); ++k) values[input_nodes_[k]] = std::move(inputs[k]);
   std::vector<const Tensor*> args;
+  static const bool profile = std::getenv("FACEKIT_PROFILE_OPS") != nullptr;
   for (size_t n = 0; n < nodes_.size(); ++n) {
     const Node& node = nodes_[n];
     if (!node.op) continue;
     args.clear();
     for (int i : node.inputs) args.push_back(&values[i]);
+    const double start_us = profile ? thread_cpu_us() : 0;
     values[n] = node.op->forward(args);
+    if (profile)
+      std::fprintf(stderr, "facekit-profile node=%zu op=%s name=%s out=%s cpu_us=%.1f\n", n, node.op->type(),
+                   node.name.empty() ? "-" : node.name.c_str(), shape_string(values[n].shape).c_str(),
+                   thread_cpu_us() - start_us);
     for (int i : node.inputs)
       if (last_use[i] == static_cast<int>(n)) values[i] = Tensor();
   }

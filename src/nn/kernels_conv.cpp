@@ -1,12 +1,12 @@
-// Convolutions as im2col + OpenBLAS sgemm. With NHWC activations and HWIO filters, the filter is
-// already the [kh*kw*cin, cout] matrix and a 1x1 stride-1 convolution needs no im2col at all.
+// Convolutions as im2col + our packed GEMM (gemm.hpp). With NHWC activations and HWIO filters, the
+// filter is already the [kh*kw*cin, cout] matrix and a 1x1 stride-1 convolution needs no im2col at all.
 #include <cblas.h>
 
 #include <algorithm>
 #include <cstring>
 
 #include "facekit/error.hpp"
-#include "nn/kernels.hpp"
+#include "nn/conv.hpp"
 
 namespace facekit::nn {
 
@@ -58,22 +58,32 @@ void im2col(const float* x, const HWC& in, int kh, int kw, int sh, int sw, const
 
 }  // namespace
 
-Tensor conv2d(const Tensor& x, const Tensor& filter, const std::vector<float>& bias, int stride_h,
-              int stride_w, Padding padding, Activation act) {
+ConvFilter prepare_conv_filter(const Tensor& filter, const std::vector<float>& bias) {
+  if (filter.rank() != 4) throw Error(ErrorCode::Internal, "conv2d: filter " + shape_string(filter.shape) + " is not HWIO");
+  ConvFilter f;
+  f.kh = static_cast<int>(filter.shape[0]);
+  f.kw = static_cast<int>(filter.shape[1]);
+  f.cin = filter.shape[2];
+  f.cout = filter.shape[3];
+  // HWIO is already the row-major [kh*kw*cin, cout] matrix.
+  f.matrix = PackedMatrix(filter.ptr(), std::int64_t(f.kh) * f.kw * f.cin, f.cout, bias);
+  return f;
+}
+
+Tensor conv2d(const Tensor& x, const ConvFilter& filter, int stride_h, int stride_w, Padding padding,
+              Activation act) {
   const HWC in = as_hwc(x);
-  if (filter.rank() != 4 || filter.shape[2] != in.c)
-    throw Error(ErrorCode::Internal, "conv2d: filter " + shape_string(filter.shape) + " does not fit input " +
+  if (filter.cin != in.c)
+    throw Error(ErrorCode::Internal, "conv2d: filter for " + std::to_string(filter.cin) + " channels, input " +
                                          shape_string(x.shape));
-  const int kh = static_cast<int>(filter.shape[0]), kw = static_cast<int>(filter.shape[1]);
-  const std::int64_t cout = filter.shape[3];
+  const int kh = filter.kh, kw = filter.kw;
   const PadInfo ph = tf_padding(in.h, kh, stride_h, padding), pw = tf_padding(in.w, kw, stride_w, padding);
-  Tensor y({1, ph.out, pw.out, cout});
+  Tensor y({1, ph.out, pw.out, filter.cout});
   const std::int64_t m = ph.out * pw.out, k = std::int64_t(kh) * kw * in.c;
   if (m == 0) return y;
 
   const float* a = x.ptr();
-  const bool direct = kh == 1 && kw == 1 && stride_h == 1 && stride_w == 1;
-  if (!direct) {
+  if (!(kh == 1 && kw == 1 && stride_h == 1 && stride_w == 1)) {
     // One im2col buffer per thread, grown as needed and reused: every element is written by
     // im2col, so a fresh zero-filled allocation per layer would only cost memory bandwidth.
     thread_local std::vector<float> cols;
@@ -81,11 +91,16 @@ Tensor conv2d(const Tensor& x, const Tensor& filter, const std::vector<float>& b
     im2col(x.ptr(), in, kh, kw, stride_h, stride_w, ph, pw, cols.data());
     a = cols.data();
   }
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(m), static_cast<int>(cout),
-              static_cast<int>(k), 1.f, a, static_cast<int>(k), filter.ptr(), static_cast<int>(cout), 0.f,
-              y.ptr(), static_cast<int>(cout));
-  add_bias_activation(y.ptr(), m, cout, bias, act);
+  gemm_packed(a, m, k, filter.matrix, y.ptr(), filter.cout, act);
   return y;
+}
+
+Tensor conv2d(const Tensor& x, const Tensor& filter, const std::vector<float>& bias, int stride_h,
+              int stride_w, Padding padding, Activation act) {
+  if (filter.rank() != 4 || filter.shape[2] != as_hwc(x).c)
+    throw Error(ErrorCode::Internal, "conv2d: filter " + shape_string(filter.shape) + " does not fit input " +
+                                         shape_string(x.shape));
+  return conv2d(x, prepare_conv_filter(filter, bias), stride_h, stride_w, padding, act);
 }
 
 Tensor depthwise_conv2d(const Tensor& x, const Tensor& filter, const std::vector<float>& bias,

@@ -1,6 +1,6 @@
-// A minimal fork-join helper for the search and enrolment loops: split [0, n) into contiguous
-// chunks and run them on fresh threads. Spawning costs ~20 µs per thread, negligible next to a
-// scan of a large gallery; small jobs run inline (see min_per_thread).
+// A minimal fork-join helper for gallery search and enrolment and for large convolutions: split
+// [0, n) into contiguous chunks and run them on fresh threads. Spawning costs ~20 µs per thread,
+// negligible next to a scan of a large gallery or a big GEMM; small jobs run inline (min_per_thread).
 #pragma once
 #include <algorithm>
 #include <cstddef>
