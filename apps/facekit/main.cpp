@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   facekit::cli::CommandList commands;
   facekit::cli::add_model_commands(app, commands);
   facekit::cli::add_face_commands(app, commands);
+  facekit::cli::add_analyze_commands(app, commands);
   facekit::cli::add_eval_commands(app, commands);
   facekit::cli::add_bench_commands(app, commands);
   facekit::cli::add_gallery_commands(app, commands);

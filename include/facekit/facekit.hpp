@@ -26,6 +26,9 @@ struct PipelineOptions {
   std::string landmarker = "dlib68";      // used when the aligner needs 68 points
   // deepface's enforce_detection: when false, an image with no face is used whole.
   bool enforce_detection = true;
+  // deepface's anti_spoofing: extract_faces adds is_real and antispoof_score to each face;
+  // represent and verify refuse (ErrorCode::NoFace, "spoof detected") a face judged not real.
+  bool anti_spoofing = false;
   ImageLoadOptions image;
 };
 
@@ -41,6 +44,8 @@ struct ExtractedFace {
   FacialArea facial_area;
   double confidence = 0;     // detector score (0 when the whole image was used)
   std::vector<Point> landmarks;  // 68 points when computed
+  std::optional<bool> is_real;            // with PipelineOptions::anti_spoofing
+  std::optional<double> antispoof_score;  // 0..1, higher = more likely real (see analyze.hpp)
 };
 
 struct Representation {

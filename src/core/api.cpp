@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "analyze/analysis.hpp"
 #include "core/pipeline.hpp"
 #include "facekit/facekit.hpp"
 #include "core/text.hpp"
@@ -51,15 +52,34 @@ cv::Mat input_image(const FaceInput& input, const PipelineOptions& options) {
 
 std::string input_name(const FaceInput& input) { return input.path.empty() ? "image" : input.path; }
 
+// deepface's anti_spoofing for represent and verify: a face judged not real stops the call.
+void refuse_spoof(const cv::Mat& rgb, const PipelineFace& face, const std::string& what, const PipelineOptions& options) {
+  if (!options.anti_spoofing) return;
+  const auto verdict = analysis::check_spoof(rgb, face);
+  if (!verdict.is_real) {
+    const FacialArea a = facial_area_of(face, rgb.size());
+    throw Error(ErrorCode::NoFace, what + ": spoof detected (face at " + std::to_string(a.x) + "," + std::to_string(a.y) +
+                                       " " + std::to_string(a.w) + "x" + std::to_string(a.h) + ": antispoof score " +
+                                       std::to_string(verdict.score) + " < 0.5)");
+  }
+}
+
 }  // namespace
 
 std::vector<ExtractedFace> extract_faces(const FaceInput& input, const PipelineOptions& options) {
   const cv::Mat rgb = input_image(input, options);
   Pipeline pipeline(options);
   std::vector<ExtractedFace> out;
-  for (auto& f : pipeline.run(rgb, input_name(input), false))
-    out.push_back({f.chip, facial_area_of(f, rgb.size()), f.whole_image ? 0.0 : f.region.detection.score,
-                   f.region.landmarks});
+  for (auto& f : pipeline.run(rgb, input_name(input), false)) {
+    ExtractedFace e{f.chip, facial_area_of(f, rgb.size()), f.whole_image ? 0.0 : f.region.detection.score,
+                    f.region.landmarks};
+    if (options.anti_spoofing) {
+      const auto verdict = analysis::check_spoof(rgb, f);
+      e.is_real = verdict.is_real;
+      e.antispoof_score = verdict.score;
+    }
+    out.push_back(std::move(e));
+  }
   return out;
 }
 
@@ -67,9 +87,11 @@ std::vector<Representation> represent(const FaceInput& input, const PipelineOpti
   const cv::Mat rgb = input_image(input, options);
   Pipeline pipeline(options);
   std::vector<Representation> out;
-  for (auto& f : pipeline.run(rgb, input_name(input), true))
+  for (auto& f : pipeline.run(rgb, input_name(input), true)) {
+    refuse_spoof(rgb, f, input_name(input), options);
     out.push_back({std::move(f.embedding), facial_area_of(f, rgb.size()),
                    f.whole_image ? 0.0 : f.region.detection.score});
+  }
   return out;
 }
 
@@ -96,9 +118,11 @@ std::vector<Representation> representations_of(const VerifySide& side, Pipeline&
   std::vector<Representation> reps;
   for (const auto& e : side.embeddings) reps.push_back({e, {}, 0.0});
   if (side.rgb.empty()) return reps;
-  for (auto& f : pipeline.run(side.rgb, side.name, true))
+  for (auto& f : pipeline.run(side.rgb, side.name, true)) {
+    refuse_spoof(side.rgb, f, side.name, pipeline.options());
     reps.push_back({std::move(f.embedding), facial_area_of(f, side.rgb.size()),
                     f.whole_image ? 0.0 : f.region.detection.score});
+  }
   return reps;
 }
 

@@ -3,6 +3,14 @@
 #include <cmath>
 
 namespace facekit::nn::faceapi {
+
+int separable_conv(Graph& g, const WeightMap& w, int x, const std::string& prefix, int stride, Activation act) {
+  int dw = g.depthwise(x, w.get(prefix + "/depthwise_filter"), {}, stride, Padding::Same, Activation::None,
+                       prefix + "/depthwise");
+  return g.conv(dw, w.get(prefix + "/pointwise_filter"), w.vec(prefix + "/bias"), 1, Padding::Same, act,
+                prefix + "/pointwise");
+}
+
 namespace {
 
 // Multiplies output channel o of an HWIO (or depthwise [kh,kw,C,1]) filter by factor[o].
@@ -47,26 +55,18 @@ int residual_down(Graph& g, const WeightMap& w, int x, const std::string& prefix
 }
 
 // ---- FaceFeatureExtractor (landmark nets) --------------------------------------------------------
-// depthwiseSeparableConv.ts: separableConv2d(depthwise, pointwise, 'same') + bias
-int separable(Graph& g, const WeightMap& w, int x, const std::string& prefix, int stride, Activation act) {
-  int dw = g.depthwise(x, w.get(prefix + "/depthwise_filter"), {}, stride, Padding::Same, Activation::None,
-                       prefix + "/depthwise");
-  return g.conv(dw, w.get(prefix + "/pointwise_filter"), w.vec(prefix + "/bias"), 1, Padding::Same, act,
-                prefix + "/pointwise");
-}
-
 // denseBlock.ts denseBlock4(): each conv sees the relu of the sum of all earlier outputs.
 int dense_block4(Graph& g, const WeightMap& w, int x, const std::string& prefix, bool first) {
   int out1 = first ? g.conv(x, w.get(prefix + "/conv0/filters"), w.vec(prefix + "/conv0/bias"), 2, Padding::Same,
                             Activation::Relu, prefix + "/conv0")
-                   : separable(g, w, x, prefix + "/conv0", 2, Activation::Relu);
-  int out2 = separable(g, w, out1, prefix + "/conv1", 1, Activation::None);
+                   : separable_conv(g, w, x, prefix + "/conv0", 2, Activation::Relu);
+  int out2 = separable_conv(g, w, out1, prefix + "/conv1", 1, Activation::None);
   int in3 = g.add(out1, out2, Activation::Relu);
-  int out3 = separable(g, w, in3, prefix + "/conv2", 1, Activation::None);
+  int out3 = separable_conv(g, w, in3, prefix + "/conv2", 1, Activation::None);
   // tf.add(out1, tf.add(out2, out3)): the same association order as the original.
   int sum23 = g.add(out2, out3);
   int in4 = g.add(out1, sum23, Activation::Relu);
-  int out4 = separable(g, w, in4, prefix + "/conv3", 1, Activation::None);
+  int out4 = separable_conv(g, w, in4, prefix + "/conv3", 1, Activation::None);
   int sum34 = g.add(out3, out4);
   int sum234 = g.add(out2, sum34);
   return g.add(out1, sum234, Activation::Relu);

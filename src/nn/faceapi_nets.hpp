@@ -7,6 +7,10 @@
 
 namespace facekit::nn::faceapi {
 
+// common/depthwiseSeparableConv.ts: separableConv2d(depthwise_filter, pointwise_filter, 'same') + bias,
+// then `act`; shared by the FaceFeatureExtractor nets and TinyXception (faceapi_attribute_nets.cpp).
+int separable_conv(Graph& g, const WeightMap& w, int x, const std::string& prefix, int stride, Activation act);
+
 // faceRecognitionNet/FaceRecognitionNet.ts: [1,150,150,3] -> descriptor [1,128] (not L2-normalised).
 Graph build_recognition_net(const WeightMap& weights);
 
