@@ -2,7 +2,9 @@
 // image, a "re-photographed" copy is simulated (shown on an RGB-stripe screen, captured by a camera
 // at a slight angle and another scale: moire; screen gamma and black level; lens blur), and the
 // antispoof_score of every spoof model is compared between the two. Prints a Markdown table.
-//   facekit_spoof_shift [--limit N] DIR_OR_IMAGE...   (images whose face fills the frame: detector none)
+//   facekit_spoof_shift [--limit N] [--detector SPEC] DIR_OR_IMAGE...
+// Detector "none" (the default) for face crops; otherwise the most confident face of each image (the
+// whole image when none is found).
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -44,9 +46,9 @@ cv::Mat rephotograph(const cv::Mat& rgb) {
   m.at<double>(1, 2) += rgb.rows / 2.0 - centre.y;
   cv::Mat captured;
   cv::warpAffine(screen, captured, m, rgb.size(), cv::INTER_LINEAR, cv::BORDER_REFLECT);
-  captured *= 3.0 / (1.0 + 2 * 0.25);  // undo the sub-pixel mask's mean dimming
+  captured.convertTo(captured, -1, 3.0 / (1.0 + 2 * 0.25));  // undo the sub-pixel mask's mean dimming
   cv::pow(cv::max(captured, 0.0), 2.2 / 1.8, captured);
-  captured = 0.06 + 0.88 * captured;
+  captured.convertTo(captured, -1, 0.88, 0.06);
   cv::GaussianBlur(captured, captured, {0, 0}, 0.8);
   cv::Mat out;
   captured.convertTo(out, CV_8UC3, 255);
@@ -72,13 +74,15 @@ double fraction_at_least(const std::vector<double>& v, double t) {
 int main(int argc, char** argv) {
   std::vector<std::string> inputs;
   size_t limit = 0;
+  std::string detector = "none";
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--limit" && i + 1 < argc) limit = std::stoul(argv[++i]);
+    else if (a == "--detector" && i + 1 < argc) detector = argv[++i];
     else inputs.push_back(a);
   }
   if (inputs.empty()) {
-    std::cerr << "usage: facekit_spoof_shift [--limit N] DIR_OR_IMAGE...\n";
+    std::cerr << "usage: facekit_spoof_shift [--limit N] [--detector SPEC] DIR_OR_IMAGE...\n";
     return 2;
   }
   auto paths = expand_image_inputs(inputs);
@@ -89,7 +93,8 @@ int main(int argc, char** argv) {
     AnalyzeOptions o;
     o.actions = {"spoof"};
     o.models = {model};
-    o.pipeline.detector = "none";
+    o.pipeline.detector = detector;
+    o.pipeline.enforce_detection = false;
     for (const auto& path : paths) {
       const cv::Mat rgb = load_image(path);
       const auto original = analyze(FaceInput::image(rgb), o);
@@ -100,7 +105,7 @@ int main(int argc, char** argv) {
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::cout << "machine: " << std::thread::hardware_concurrency() << " logical CPUs, engine threads "
-            << num_threads() << "; " << paths.size() << " images; " << std::fixed << std::setprecision(1) << seconds
+            << num_threads() << "; detector " << detector << "; " << paths.size() << " images; " << std::fixed << std::setprecision(1) << seconds
             << " s\n\n";
   std::cout << "| model | mean score, original | mean score, re-photographed | mean shift | "
                "is_real (>= 0.5), original | is_real, re-photographed | re-photographed scored lower |\n"

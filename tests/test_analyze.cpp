@@ -1,6 +1,8 @@
 // analyze(): choosing analyzers for actions (defaults, explicit choices, clear errors for names that
 // do not exist), TensorFlow's cropAndResize as human feeds its models, and the CLI's bad input.
+#include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -112,4 +114,43 @@ TEST(AnalyzeCli, ListModelsNamesADefaultPerAction) {
   EXPECT_EQ(r.status, 0) << r.err;
   for (const char* a : {"age:", "gender:", "emotion:", "race:", "spoof:"}) EXPECT_NE(r.out.find(a), std::string::npos);
   EXPECT_NE(r.out.find("(default)"), std::string::npos);
+}
+
+TEST(AnalyzeApi, ExtractFacesAntiSpoofingAddsAScoreOnlyWhenAsked) {
+  FACEKIT_REQUIRE_SHARED_DIR();
+  const auto path = (test::shared_dir() / "data/faces/face_recognition/tests/test_images/obama.jpg").string();
+  PipelineOptions o;
+  const auto plain = extract_faces(FaceInput::file(path), o);
+  ASSERT_FALSE(plain.empty());
+  EXPECT_FALSE(plain[0].antispoof_score.has_value());
+  o.anti_spoofing = true;
+  const auto checked = extract_faces(FaceInput::file(path), o);
+  ASSERT_EQ(checked.size(), plain.size());
+  ASSERT_TRUE(checked[0].antispoof_score.has_value());
+  EXPECT_GE(*checked[0].antispoof_score, 0.0);
+  EXPECT_LE(*checked[0].antispoof_score, 1.0);
+  EXPECT_EQ(*checked[0].is_real, *checked[0].antispoof_score >= 0.5);
+}
+
+TEST(AnalyzeCli, FolderInGivesOneJsonLinePerFace) {
+  FACEKIT_REQUIRE_SHARED_DIR();
+  const auto dir = test::temp_dir("analyze_batch");
+  const auto images = test::shared_dir() / "data/faces/face_recognition/tests/test_images";
+  std::filesystem::copy_file(images / "obama.jpg", dir / "a.jpg");
+  std::filesystem::copy_file(images / "biden.jpg", dir / "b.jpg");
+  const auto r = run_command(cli() + " analyze --json --actions age,gender,spoof '" + dir.string() + "'");
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::istringstream lines(r.out);
+  std::string line;
+  std::vector<nlohmann::json> faces;
+  while (std::getline(lines, line)) faces.push_back(nlohmann::json::parse(line));
+  ASSERT_EQ(faces.size(), 2u) << r.out;  // one face in each photo, in input (sorted) order
+  EXPECT_NE(faces[0]["img"].get<std::string>().find("a.jpg"), std::string::npos);
+  for (const auto& f : faces) {
+    for (const char* key : {"facial_area", "face_confidence", "age", "gender", "dominant_gender", "is_real",
+                            "antispoof_score"})
+      EXPECT_TRUE(f.contains(key)) << key << " in " << f.dump();
+    EXPECT_FALSE(f.contains("emotion"));  // not asked for
+    EXPECT_EQ(f["dominant_gender"], "Man");  // Obama and Biden
+  }
 }

@@ -3,6 +3,7 @@
 #include <iomanip>
 #include <iostream>
 #include <memory>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -15,6 +16,7 @@ namespace {
 
 struct AnalyzeArgs {
   std::vector<std::string> inputs;
+  std::string actions, models;  // comma lists: a single token each, so that images may follow
   AnalyzeOptions options;
   bool allow_no_face = false;
   bool json = false;
@@ -57,8 +59,18 @@ int list_models() {
   return 0;
 }
 
+std::vector<std::string> split_commas(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream items(text);
+  for (std::string item; std::getline(items, item, ',');)
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
 int run_analyze(AnalyzeArgs& args) {
   if (args.list) return list_models();
+  args.options.actions = split_commas(args.actions);
+  args.options.models = split_commas(args.models);
   if (args.inputs.empty()) throw Error(ErrorCode::InvalidArgument, "no image given (IMG... or a folder)");
   set_num_threads(args.threads);
   args.options.pipeline.enforce_detection = !args.allow_no_face;
@@ -89,12 +101,10 @@ void add_analyze_commands(CLI::App& app, CommandList& commands) {
   auto args = std::make_shared<AnalyzeArgs>();
   PipelineOptions& p = args->options.pipeline;
   cmd->add_option("img", args->inputs, "images and/or folders (several: analysed in parallel)");
-  cmd->add_option("--actions", args->options.actions, "comma list of age, gender, emotion, race, spoof "
-                                                      "(default: age,gender,emotion,race)")
-      ->delimiter(',');
-  cmd->add_option("--models", args->options.models,
-                  "comma list of ACTION=MODEL or MODEL (e.g. age=gear,emotion=emotion); see --list-models")
-      ->delimiter(',');
+  cmd->add_option("--actions", args->actions, "comma list of age, gender, emotion, race, spoof "
+                                              "(default: age,gender,emotion,race)");
+  cmd->add_option("--models", args->models,
+                  "comma list of ACTION=MODEL or MODEL (e.g. age=gear,emotion=emotion); see --list-models");
   cmd->add_flag("--list-models", args->list, "list the models of each action and exit");
   cmd->add_option("--spoof-threshold", args->options.spoof_threshold, "is_real when antispoof_score >= this")
       ->capture_default_str();
