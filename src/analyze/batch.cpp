@@ -61,16 +61,21 @@ void analyze_images(const std::vector<std::string>& paths, const AnalyzeOptions&
     }
   };
   { analysis::FaceAnalyzerSet check(options); }  // bad options or model files fail here, not in a worker
+  // Per-image errors are results; anything else (out of memory, a throwing callback) stops the batch.
+  std::vector<std::exception_ptr> failures(static_cast<std::size_t>(workers));
+  auto guarded = [&](std::size_t w) {
+    try {
+      work();
+    } catch (...) {
+      failures[w] = std::current_exception();
+    }
+  };
   std::vector<std::thread> pool;
-  for (int w = 1; w < workers; ++w) pool.emplace_back(work);
-  std::exception_ptr failure;
-  try {
-    work();
-  } catch (...) {
-    failure = std::current_exception();
-  }
+  for (int w = 1; w < workers; ++w) pool.emplace_back(guarded, std::size_t(w));
+  guarded(0);
   for (auto& t : pool) t.join();
-  if (failure) std::rethrow_exception(failure);
+  for (auto& f : failures)
+    if (f) std::rethrow_exception(f);
 }
 
 }  // namespace facekit
