@@ -114,7 +114,11 @@ void expect_conv_matches_definition(std::int64_t h, std::int64_t w, std::int64_t
 }
 
 TEST(Conv2d, SameAndValidPaddingWithStrides) {
+  // < 16 input channels: im2col; >= 16: the filter taps are read from the (padded) input in place.
   expect_conv_matches_definition(9, 7, 3, 5, 3, 3, 1, Padding::Same);
+  expect_conv_matches_definition(9, 7, 16, 20, 3, 3, 1, Padding::Same);
+  expect_conv_matches_definition(10, 9, 32, 17, 3, 3, 2, Padding::Same);
+  expect_conv_matches_definition(9, 9, 24, 8, 3, 3, 2, Padding::Valid);
   expect_conv_matches_definition(9, 7, 3, 20, 3, 3, 2, Padding::Same);
   expect_conv_matches_definition(11, 10, 4, 17, 7, 7, 2, Padding::Valid);
   expect_conv_matches_definition(6, 6, 8, 3, 1, 1, 1, Padding::Same);  // 1x1: no im2col

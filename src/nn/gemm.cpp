@@ -42,24 +42,33 @@ inline __m256 activate(__m256 v, Activation act) {
   return act == Activation::Relu6 ? _mm256_min_ps(v, _mm256_set1_ps(6.f)) : v;
 }
 
-// Rows [0, ROWS) of A times one 16-column panel of B; writes `cols` (<= 16) columns of C.
+// Rows [0, ROWS) of A times one 16-column panel of B; writes `cols` (<= 16) columns of C. Row r of A is
+// `taps` segments of `segment` floats at rows[r] + tap_offset[t].
 // `prefetch`, when not null, is the panel to be used next: one of its cache lines is requested per k step,
 // so that a filter too big for the caches streams in from memory while this panel is being computed.
 template <int ROWS>
-void micro_kernel(const float* a, std::int64_t lda, const float* panel, const float* bias, std::int64_t k,
-                  float* c, std::int64_t ldc, std::int64_t cols, Activation act, const float* prefetch) {
+void micro_kernel(const float* const* rows, const std::int64_t* tap_offset, int taps, std::int64_t segment,
+                  const float* panel, const float* bias, float* c, std::int64_t ldc, std::int64_t cols,
+                  Activation act, const float* prefetch) {
   __m256 acc[ROWS][2];
 #pragma GCC unroll 6
   for (int r = 0; r < ROWS; ++r) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
-  for (std::int64_t p = 0; p < k; ++p) {
-    if (prefetch) _mm_prefetch(reinterpret_cast<const char*>(prefetch + p * PackedMatrix::kPanel), _MM_HINT_T1);
-    const __m256 b0 = _mm256_load_ps(panel + p * PackedMatrix::kPanel);
-    const __m256 b1 = _mm256_load_ps(panel + p * PackedMatrix::kPanel + 8);
+  for (int t = 0; t < taps; ++t) {
+    const float* a[ROWS];
 #pragma GCC unroll 6
-    for (int r = 0; r < ROWS; ++r) {
-      const __m256 av = _mm256_broadcast_ss(a + r * lda + p);
-      acc[r][0] = _mm256_fmadd_ps(av, b0, acc[r][0]);
-      acc[r][1] = _mm256_fmadd_ps(av, b1, acc[r][1]);
+    for (int r = 0; r < ROWS; ++r) a[r] = rows[r] + tap_offset[t];
+    const float* b = panel + t * segment * PackedMatrix::kPanel;
+    const float* pf = prefetch ? prefetch + t * segment * PackedMatrix::kPanel : nullptr;
+    for (std::int64_t p = 0; p < segment; ++p) {
+      if (pf) _mm_prefetch(reinterpret_cast<const char*>(pf + p * PackedMatrix::kPanel), _MM_HINT_T1);
+      const __m256 b0 = _mm256_load_ps(b + p * PackedMatrix::kPanel);
+      const __m256 b1 = _mm256_load_ps(b + p * PackedMatrix::kPanel + 8);
+#pragma GCC unroll 6
+      for (int r = 0; r < ROWS; ++r) {
+        const __m256 av = _mm256_broadcast_ss(a[r] + p);
+        acc[r][0] = _mm256_fmadd_ps(av, b0, acc[r][0]);
+        acc[r][1] = _mm256_fmadd_ps(av, b1, acc[r][1]);
+      }
     }
   }
   const __m256 bias0 = _mm256_loadu_ps(bias), bias1 = _mm256_loadu_ps(bias + 8);
@@ -80,24 +89,36 @@ void micro_kernel(const float* a, std::int64_t lda, const float* panel, const fl
   }
 }
 
-using MicroKernel = void (*)(const float*, std::int64_t, const float*, const float*, std::int64_t, float*,
-                             std::int64_t, std::int64_t, Activation, const float*);
+using MicroKernel = void (*)(const float* const*, const std::int64_t*, int, std::int64_t, const float*,
+                             const float*, float*, std::int64_t, std::int64_t, Activation, const float*);
 constexpr MicroKernel kKernels[kRows + 1] = {nullptr,          micro_kernel<1>, micro_kernel<2>, micro_kernel<3>,
                                              micro_kernel<4>, micro_kernel<5>, micro_kernel<6>};
 
-void run_block(const float* a, std::int64_t lda, const PackedMatrix& b, float* c, std::int64_t ldc,
-               std::int64_t row0, std::int64_t rows, std::int64_t panel, Activation act,
-               const float* prefetch = nullptr) {
+// Rows of A in a block: from the row offsets, or evenly strided when there are none.
+struct RowSource {
+  const TapRows& a;
+  std::int64_t lda;  // used when a.row_offset is null
+  void fill(std::int64_t row0, std::int64_t rows, const float** out) const {
+    for (std::int64_t r = 0; r < rows; ++r)
+      out[r] = a.base + (a.row_offset ? a.row_offset[row0 + r] : (row0 + r) * lda);
+  }
+};
+
+void run_block(const RowSource& src, const PackedMatrix& b, float* c, std::int64_t ldc, std::int64_t row0,
+               std::int64_t rows, std::int64_t panel, Activation act, const float* prefetch = nullptr) {
+  const float* row_ptrs[kRows];
+  src.fill(row0, rows, row_ptrs);
   const std::int64_t col0 = panel * PackedMatrix::kPanel;
-  kKernels[rows](a + row0 * lda, lda, b.panel(panel), b.bias(panel), b.k(), c + row0 * ldc + col0, ldc,
-                 std::min(PackedMatrix::kPanel, b.n() - col0), act, prefetch);
+  kKernels[rows](row_ptrs, src.a.tap_offset, src.a.taps, src.a.segment, b.panel(panel), b.bias(panel),
+                 c + row0 * ldc + col0, ldc, std::min(PackedMatrix::kPanel, b.n() - col0), act, prefetch);
 }
 
-}  // namespace
-
-void gemm_packed(const float* a, std::int64_t m, std::int64_t lda, const PackedMatrix& b, float* c,
-                 std::int64_t ldc, Activation act) {
+void gemm_rows(const RowSource& src, std::int64_t m, const PackedMatrix& b, float* c, std::int64_t ldc,
+               Activation act) {
   if (m <= 0 || b.empty()) return;
+  if (std::int64_t(src.a.taps) * src.a.segment != b.k())
+    throw Error(ErrorCode::Internal, "gemm: A rows of " + std::to_string(src.a.taps * src.a.segment) +
+                                         " for B of " + std::to_string(b.k()) + " rows");
   const std::int64_t row_blocks = (m + kRows - 1) / kRows, panels = b.panels();
   const auto rows_of = [&](std::int64_t block) { return std::min<std::int64_t>(kRows, m - block * kRows); };
   // Below ~4 MFLOP a thread's start-up (~20 us) would cost more than it saves.
@@ -108,17 +129,32 @@ void gemm_packed(const float* a, std::int64_t m, std::int64_t lda, const PackedM
   if (b.k() * b.n() * sizeof(float) <= (256u << 10) || row_blocks >= 4 * panels) {
     parallel_for(static_cast<std::size_t>(row_blocks), 1, threads, [&](std::size_t begin, std::size_t end, std::size_t) {
       for (std::size_t blk = begin; blk < end; ++blk)
-        for (std::int64_t j = 0; j < panels; ++j) run_block(a, lda, b, c, ldc, blk * kRows, rows_of(blk), j, act);
+        for (std::int64_t j = 0; j < panels; ++j) run_block(src, b, c, ldc, blk * kRows, rows_of(blk), j, act);
     });
   } else {
     parallel_for(static_cast<std::size_t>(panels), 1, threads, [&](std::size_t begin, std::size_t end, std::size_t) {
       for (std::size_t j = begin; j < end; ++j) {
         const float* next = j + 1 < end ? b.panel(static_cast<std::int64_t>(j) + 1) : nullptr;
         for (std::int64_t blk = 0; blk < row_blocks; ++blk)
-          run_block(a, lda, b, c, ldc, blk * kRows, rows_of(blk), j, act, blk == 0 ? next : nullptr);
+          run_block(src, b, c, ldc, blk * kRows, rows_of(blk), j, act, blk == 0 ? next : nullptr);
       }
     });
   }
+}
+
+}  // namespace
+
+void gemm_packed(const float* a, std::int64_t m, std::int64_t lda, const PackedMatrix& b, float* c,
+                 std::int64_t ldc, Activation act) {
+  const std::int64_t no_tap_offset = 0;
+  const TapRows rows{a, nullptr, &no_tap_offset, 1, b.k()};
+  gemm_rows(RowSource{rows, lda}, m, b, c, ldc, act);
+}
+
+void gemm_packed(const TapRows& a, std::int64_t m, const PackedMatrix& b, float* c, std::int64_t ldc,
+                 Activation act) {
+  if (!a.row_offset || !a.tap_offset) throw Error(ErrorCode::Internal, "gemm: TapRows without offsets");
+  gemm_rows(RowSource{a, 0}, m, b, c, ldc, act);
 }
 
 }  // namespace facekit::nn

@@ -46,4 +46,17 @@ class PackedMatrix {
 void gemm_packed(const float* a, std::int64_t m, std::int64_t lda, const PackedMatrix& b, float* c,
                  std::int64_t ldc, Activation act);
 
+// A given without materialising it: row i is the concatenation, over taps t, of the `segment` floats at
+// base + row_offset[i] + tap_offset[t] (k = taps * segment). A convolution over a zero-padded NHWC input
+// is this with one row per output pixel and one tap per filter position, so no im2col copy is made.
+struct TapRows {
+  const float* base = nullptr;
+  const std::int64_t* row_offset = nullptr;  // m entries
+  const std::int64_t* tap_offset = nullptr;  // taps entries
+  int taps = 1;
+  std::int64_t segment = 0;
+};
+void gemm_packed(const TapRows& a, std::int64_t m, const PackedMatrix& b, float* c, std::int64_t ldc,
+                 Activation act);
+
 }  // namespace facekit::nn

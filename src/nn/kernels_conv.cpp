@@ -56,6 +56,46 @@ void im2col(const float* x, const HWC& in, int kh, int kw, int sh, int sw, const
   }
 }
 
+// With at least this many input channels each filter tap is a run long enough for the GEMM's inner loop,
+// and reading the input in place beats copying it kh*kw times into an im2col matrix. Fewer (an RGB
+// image) keep im2col.
+constexpr std::int64_t kMinImplicitChannels = 16;
+
+// The convolution as a GEMM whose A rows are read straight from the (zero-padded) input: row (oy, ox)
+// is the kh*kw runs of cin floats under the window, which is exactly the HWIO row order of the filter.
+void conv_implicit(const Tensor& x, const HWC& in, const ConvFilter& f, int stride_h, int stride_w,
+                   const PadInfo& ph, const PadInfo& pw, float* y, Activation act) {
+  // The region the windows cover; a copy with zero borders only where they reach outside the input.
+  const std::int64_t need_h = (ph.out - 1) * stride_h + f.kh, need_w = (pw.out - 1) * stride_w + f.kw;
+  const bool in_place = ph.before == 0 && pw.before == 0 && need_h <= in.h && need_w <= in.w;
+  const float* base = x.ptr();
+  std::int64_t width = in.w;
+  thread_local std::vector<float> padded;
+  if (!in_place) {
+    width = need_w;
+    padded.assign(static_cast<size_t>(need_h * need_w * in.c), 0.f);
+    for (std::int64_t py = 0; py < need_h; ++py) {
+      const std::int64_t iy = py - ph.before;
+      if (iy < 0 || iy >= in.h) continue;
+      const std::int64_t px0 = std::max<std::int64_t>(0, pw.before), px1 = std::min(need_w, pw.before + in.w);
+      if (px1 > px0)
+        std::memcpy(padded.data() + (py * need_w + px0) * in.c, base + (iy * in.w + px0 - pw.before) * in.c,
+                    sizeof(float) * (px1 - px0) * in.c);
+    }
+    base = padded.data();
+  }
+  thread_local std::vector<std::int64_t> row_offset, tap_offset;
+  row_offset.resize(static_cast<size_t>(ph.out * pw.out));
+  for (std::int64_t oy = 0; oy < ph.out; ++oy)
+    for (std::int64_t ox = 0; ox < pw.out; ++ox)
+      row_offset[oy * pw.out + ox] = (oy * stride_h * width + ox * stride_w) * in.c;
+  tap_offset.resize(static_cast<size_t>(f.kh * f.kw));
+  for (int ky = 0; ky < f.kh; ++ky)
+    for (int kx = 0; kx < f.kw; ++kx) tap_offset[ky * f.kw + kx] = (ky * width + kx) * in.c;
+  const TapRows rows{base, row_offset.data(), tap_offset.data(), f.kh * f.kw, in.c};
+  gemm_packed(rows, ph.out * pw.out, f.matrix, y, f.cout, act);
+}
+
 }  // namespace
 
 ConvFilter prepare_conv_filter(const Tensor& filter, const std::vector<float>& bias) {
@@ -82,16 +122,18 @@ Tensor conv2d(const Tensor& x, const ConvFilter& filter, int stride_h, int strid
   const std::int64_t m = ph.out * pw.out, k = std::int64_t(kh) * kw * in.c;
   if (m == 0) return y;
 
-  const float* a = x.ptr();
-  if (!(kh == 1 && kw == 1 && stride_h == 1 && stride_w == 1)) {
+  if (kh == 1 && kw == 1 && stride_h == 1 && stride_w == 1) {
+    gemm_packed(x.ptr(), m, k, filter.matrix, y.ptr(), filter.cout, act);
+  } else if (in.c >= kMinImplicitChannels) {
+    conv_implicit(x, in, filter, stride_h, stride_w, ph, pw, y.ptr(), act);
+  } else {
     // One im2col buffer per thread, grown as needed and reused: every element is written by
     // im2col, so a fresh zero-filled allocation per layer would only cost memory bandwidth.
     thread_local std::vector<float> cols;
     if (cols.size() < static_cast<size_t>(m * k)) cols.resize(static_cast<size_t>(m * k));
     im2col(x.ptr(), in, kh, kw, stride_h, stride_w, ph, pw, cols.data());
-    a = cols.data();
+    gemm_packed(cols.data(), m, k, filter.matrix, y.ptr(), filter.cout, act);
   }
-  gemm_packed(a, m, k, filter.matrix, y.ptr(), filter.cout, act);
   return y;
 }
 
