@@ -55,6 +55,7 @@ packages=(
   libwebp-dev libjpeg-dev libpng-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libspdlog-dev libfmt-dev libsqlite3-dev libhnswlib-dev libfaiss-dev
+  libcpp-httplib-dev libpqxx-dev postgresql-15 wrk  # facekit serve; its PostgreSQL tests; bench/run_server_bench.sh
   util-linux  # prlimit
 )
 # Node.js: Debian's nodejs/npm only when none is installed (an existing install, e.g. NodeSource's

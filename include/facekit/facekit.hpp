@@ -26,6 +26,8 @@ struct PipelineOptions {
   std::string landmarker = "dlib68";      // used when the aligner needs 68 points
   // deepface's enforce_detection: when false, an image with no face is used whole.
   bool enforce_detection = true;
+  // deepface's max_faces: only the N most confident faces go through the pipeline (0 = all).
+  int max_faces = 0;
   // deepface's anti_spoofing: extract_faces adds is_real and antispoof_score to each face;
   // represent and verify refuse (ErrorCode::NoFace, "spoof detected") a face judged not real.
   bool anti_spoofing = false;

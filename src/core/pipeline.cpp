@@ -20,6 +20,9 @@ Embedder& Pipeline::embedder() {
 
 std::vector<PipelineFace> Pipeline::run(const cv::Mat& rgb, const std::string& what, bool with_embeddings) {
   std::vector<Detection> detections = detector_->detect(rgb);
+  // Detectors report the most confident face first.
+  if (options_.max_faces > 0 && detections.size() > std::size_t(options_.max_faces))
+    detections.resize(std::size_t(options_.max_faces));
   bool whole_image = false;
   if (detections.empty()) {
     if (options_.enforce_detection)
