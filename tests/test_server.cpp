@@ -170,14 +170,13 @@ TEST(Server, ConstantTimeEqualComparesWholeStrings) {
   EXPECT_FALSE(constant_time_equal(std::string("abc\0", 4), "abc"));
 }
 
-TEST(Server, GalleryRoutesWithoutAGalleryAre503AndAnalyzeIs501) {
+TEST(Server, GalleryRoutesWithoutAGalleryAre503) {
   InProcessServer srv(ServerOptions{});
   auto c = srv.client();
   const auto request = whole_image_request(data_uri(small_png(), "image/png"));
   expect_error(post_json(*c, "/search", request), 503, "--gallery");
   expect_error(post_json(*c, "/register", request), 503, "--gallery");
   expect_error(post_json(*c, "/build/index", nlohmann::json::object()), 503, "--gallery");
-  expect_error(post_json(*c, "/analyze", request), 501, "analy");
 }
 
 TEST(Server, KeepsServingThroughConcurrentBadRequests) {

@@ -7,6 +7,7 @@
 
 #include <opencv2/imgcodecs.hpp>
 
+#include "facekit/analyze.hpp"
 #include "facekit/facekit.hpp"
 #include "support/server_fixture.hpp"
 #include "support/test_support.hpp"
@@ -166,4 +167,28 @@ TEST(ServerFaces, ARequestOverTheTimeoutIs504AndTheServerGoesOn) {
   EXPECT_EQ(slow.status, 504) << slow.body;
   EXPECT_NE(slow.body.find("did not finish within 1 ms"), std::string::npos) << slow.body;
   EXPECT_EQ(reply_of(srv.client()->Get("/")).status, 200);
+}
+
+TEST(ServerFaces, AnalyzeGivesTheLibrarysAnalysis) {
+  FACEKIT_REQUIRE_SHARED_DIR();
+  InProcessServer srv(ServerOptions{});
+  auto c = srv.client();
+  const Reply r = post_json(*c, "/analyze", {{"img", data_uri(file_bytes(test_image("obama.jpg")))}});
+  ASSERT_EQ(r.status, 200) << r.body;
+  const auto direct = facekit::analyze(facekit::FaceInput::file(test_image("obama.jpg").string()));
+  EXPECT_EQ(r.json["results"], nlohmann::json(direct));
+  ASSERT_EQ(r.json["results"].size(), 1u);
+  EXPECT_TRUE(r.json["results"][0].contains("dominant_emotion"));
+
+  // deepface's form-field spelling of a subset of actions.
+  httplib::MultipartFormDataItems items = {{"img", file_bytes(test_image("obama.jpg")), "obama.jpg", "image/jpeg"},
+                                           {"actions", "[age]", "", ""}};
+  const Reply age_only = reply_of(c->Post("/analyze", items));
+  ASSERT_EQ(age_only.status, 200) << age_only.body;
+  EXPECT_TRUE(age_only.json["results"][0].contains("age"));
+  EXPECT_FALSE(age_only.json["results"][0].contains("gender"));
+  const Reply unknown = post_json(*c, "/analyze", {{"img", data_uri(file_bytes(test_image("obama.jpg")))},
+                                                   {"actions", {"age", "height"}}});
+  EXPECT_EQ(unknown.status, 400) << unknown.body;
+  EXPECT_NE(unknown.body.find("height"), std::string::npos) << unknown.body;
 }

@@ -1,9 +1,12 @@
 // POST /represent, /verify, /extract_faces, /analyze: deepface's verbs over the library's.
+#include <algorithm>
 #include <chrono>
+#include <cstring>
 
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "facekit/analyze.hpp"
 #include "server/base64.hpp"
 #include "server/http_error.hpp"
 #include "server/routes.hpp"
@@ -17,6 +20,32 @@ std::string png_data_uri(const cv::Mat& rgb) {
   std::vector<std::uint8_t> png;
   if (!cv::imencode(".png", bgr, png)) throw Error(ErrorCode::Internal, "cannot encode a face as PNG");
   return "data:image/png;base64," + base64_encode(png.data(), png.size());
+}
+
+// deepface's actions: a JSON list, or (form fields) text such as "[age, gender]" or "age,gender".
+std::vector<std::string> action_list(const RequestArgs& args) {
+  const auto value = args.value("actions");
+  std::vector<std::string> actions;
+  if (!value) return actions;
+  if (value->is_array()) {
+    for (const auto& a : *value) {
+      if (!a.is_string()) throw HttpError(400, "field 'actions' must be a list of action names");
+      actions.push_back(a.get<std::string>());
+    }
+  } else if (value->is_string()) {
+    std::string item;
+    for (char c : value->get<std::string>() + ",") {
+      if (c == ',') {
+        if (!item.empty()) actions.push_back(item);
+        item.clear();
+      } else if (!std::strchr("[]()'\" ", c)) {
+        item += c;
+      }
+    }
+  } else {
+    throw HttpError(400, "field 'actions' must be a list of action names");
+  }
+  return actions;
 }
 
 }  // namespace
@@ -62,14 +91,33 @@ nlohmann::json extract_faces_route(ServerContext& ctx, const RequestArgs& args) 
   for (const auto& face : extract_faces(FaceInput::image(rgb), options)) {
     nlohmann::json item = {{"facial_area", face.facial_area}, {"confidence", face.confidence}};
     if (return_face) item["face"] = png_data_uri(face.face);
+    if (face.is_real) item["is_real"] = *face.is_real;
+    if (face.antispoof_score) item["antispoof_score"] = *face.antispoof_score;
     results.push_back(std::move(item));
   }
   return {{"results", results}, {"detector_backend", options.detector}};
 }
 
-nlohmann::json analyze_route(ServerContext&, const RequestArgs&) {
-  throw HttpError(501, "/analyze is not available yet: facial attribute analysis (age, gender, emotion, race) "
-                       "is not part of this build of facekit");
+nlohmann::json analyze_route(ServerContext& ctx, const RequestArgs& args) {
+  AnalyzeOptions options;
+  // Analysis has its own pipeline defaults (face-api's landmarks give its nets their crop); the
+  // request's fields apply on top of them, under the server's limits.
+  options.pipeline = pipeline_options(args, analyze_pipeline_defaults(), ctx.options.limits);
+  options.actions = action_list(args);
+  if (options.pipeline.anti_spoofing &&
+      std::find(options.actions.begin(), options.actions.end(), "spoof") == options.actions.end()) {
+    if (options.actions.empty()) options.actions = {"age", "gender", "emotion", "race"};
+    options.actions.push_back("spoof");
+  }
+  if (auto models = args.value("models")) {
+    if (!models->is_array()) throw HttpError(400, "field 'models' must be a list such as [\"age=gear\"]");
+    for (const auto& m : *models) {
+      if (!m.is_string()) throw HttpError(400, "field 'models' must be a list of strings");
+      options.models.push_back(m.get<std::string>());
+    }
+  }
+  const cv::Mat rgb = request_image(ctx, args, "img", options.pipeline);
+  return {{"results", analyze(FaceInput::image(rgb), options)}};
 }
 
 }  // namespace facekit::server

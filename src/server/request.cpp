@@ -192,6 +192,7 @@ PipelineOptions pipeline_options(const RequestArgs& args, const PipelineOptions&
       throw HttpError(400, "field 'align' must be true, false or an aligner name");
   }
   options.enforce_detection = args.boolean("enforce_detection").value_or(defaults.enforce_detection);
+  options.anti_spoofing = args.boolean("anti_spoofing").value_or(defaults.anti_spoofing);
   const long long max_faces = args.integer("max_faces").value_or(limits.max_faces);
   if (max_faces < 1) throw HttpError(400, "field 'max_faces' must be at least 1");
   options.max_faces = int(std::min<long long>(max_faces, limits.max_faces));
