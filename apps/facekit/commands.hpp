@@ -16,6 +16,7 @@ void add_face_commands(CLI::App& app, CommandList& commands);   // commands_face
 void add_eval_commands(CLI::App& app, CommandList& commands);   // commands_eval.cpp
 void add_bench_commands(CLI::App& app, CommandList& commands);  // commands_bench.cpp
 void add_gallery_commands(CLI::App& app, CommandList& commands);  // commands_gallery.cpp
+void add_stream_commands(CLI::App& app, CommandList& commands);   // commands_stream.cpp
 void add_serve_commands(CLI::App& app, CommandList& commands);    // commands_serve.cpp
 void add_analyze_commands(CLI::App& app, CommandList& commands);  // commands_analyze.cpp
 

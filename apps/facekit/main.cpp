@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   facekit::cli::add_eval_commands(app, commands);
   facekit::cli::add_bench_commands(app, commands);
   facekit::cli::add_gallery_commands(app, commands);
+  facekit::cli::add_stream_commands(app, commands);
   facekit::cli::add_serve_commands(app, commands);
   try {
     app.parse(argc, argv);
