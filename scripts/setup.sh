@@ -55,7 +55,7 @@ packages=(
   libwebp-dev libjpeg-dev libpng-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libspdlog-dev libfmt-dev libsqlite3-dev libhnswlib-dev libfaiss-dev
-  libcpp-httplib-dev libpqxx-dev postgresql-15 wrk  # facekit serve; its PostgreSQL tests; bench/run_server_bench.sh
+  libcpp-httplib-dev libpqxx-dev postgresql-15 wrk chromium  # facekit serve; its PostgreSQL and browser tests; bench/run_server_bench.sh
   util-linux  # prlimit
 )
 # Node.js: Debian's nodejs/npm only when none is installed (an existing install, e.g. NodeSource's
@@ -84,6 +84,8 @@ run npm ci --ignore-scripts --no-audit --no-fund
 faceapi_dir=node_modules/@vladmandic/face-api
 [[ -f "$faceapi_dir/package.json" ]] || die "$faceapi_dir was not installed"
 echo "installed @vladmandic/face-api $(node -p "require('./$faceapi_dir/package.json').version")"
+# The browser test of `facekit serve`'s /ui page drives Debian's chromium with playwright-core.
+run npm ci --prefix tests/ui --ignore-scripts --no-audit --no-fund
 
 # ------------------------------------------------------------------------------------------------
 section "Build (Release, build/)"

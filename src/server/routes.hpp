@@ -43,6 +43,9 @@ nlohmann::json register_route(ServerContext& ctx, const RequestArgs& args);
 nlohmann::json search_route(ServerContext& ctx, const RequestArgs& args);
 nlohmann::json build_index_route(ServerContext& ctx, const RequestArgs& args);
 
+// ui_page.cpp: the page GET /ui serves.
+const char* ui_page_html();
+
 // Shared by the handlers: the request's image `key`, decoded under the request's pixel limit.
 cv::Mat request_image(const ServerContext& ctx, const RequestArgs& args, const std::string& key,
                       const PipelineOptions& options, std::vector<std::uint8_t>* bytes = nullptr);

@@ -29,6 +29,7 @@ const std::vector<Route>& route_table() {
   static const std::vector<Route> table = {
       {{"GET", "/", false}, health, false},
       {{"GET", "/models", true}, models, false},
+      {{"GET", "/ui", false}, nullptr, false},  // the page (ui_page.cpp), not JSON
       {{"POST", "/represent", true}, represent_route, true},
       {{"POST", "/verify", true}, verify_route, true},
       {{"POST", "/extract_faces", true}, extract_faces_route, true},
@@ -183,6 +184,12 @@ Server::Server(ServerOptions options) : impl_(std::make_unique<Impl>()) {
   http.set_write_timeout(30, 0);
 
   for (const Route& route : route_table()) {
+    if (!route.handler) {  // /ui: a static page; the API calls it makes carry the token
+      http.Get(route.info.path, [](const httplib::Request&, httplib::Response& res) {
+        res.set_content(ui_page_html(), "text/html; charset=utf-8");
+      });
+      continue;
+    }
     auto handler = [this, &route](const httplib::Request& req, httplib::Response& res) {
       impl_->handle(route, req, res);
     };
