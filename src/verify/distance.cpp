@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/user_models.hpp"
 #include "facekit/error.hpp"
 
 namespace facekit {
@@ -62,6 +63,7 @@ Threshold default_threshold(const std::string& model, Metric metric) {
       case Metric::Angular: return {0.1377, 0.1391, 0.005583, source};
     }
   }
+  if (auto user = user_model_threshold(model, metric)) return *user;  // deepface's, for a preset
   throw Error(ErrorCode::InvalidArgument, "no calibrated threshold for model '" + model + "' and metric " +
                                               metric_name(metric) + " yet; pass --threshold");
 }

@@ -1,0 +1,65 @@
+// The preprocessing of well-known face models users bring (docs/user-models.md lists the sources).
+//
+// The embedder presets describe the files deepface distributes (serengil/deepface_models releases,
+// loaded by deepface/models/facial_recognition/onnx/*.py): deepface hands every model a BGR face in
+// 0..1 (representation.py flips its RGB face to BGR), letterboxed to the model's size by
+// preprocessing.resize_image, with the default normalization "base" (no further change); the keras
+// graphs it exported take NHWC. So mean 0, std 255, BGR, NHWC, letterbox. SFace is the exception:
+// deepface runs it through OpenCV's FaceRecognizerSF, which feeds the opencv_zoo ONNX file
+// blobFromImage(chip, 1, 112x112, 0, swapRB=true): RGB 0..255, NCHW.
+// Input sizes and output sizes: each deepface client's input_shape / output_shape (DeepID's
+// (47, 55) is width x height). Thresholds: deepface/config/threshold.py, uncalibrated for facekit.
+#include "core/user_models.hpp"
+
+#include "facekit/error.hpp"
+
+namespace facekit {
+namespace {
+
+constexpr const char* kDeepfaceSource =
+    "deepface (serengil/deepface): models/facial_recognition/onnx/<Model>.py input_shape/output_shape; "
+    "modules/representation.py + preprocessing.py (BGR 0..1, letterbox, normalization 'base'); "
+    "config/threshold.py thresholds (uncalibrated, from deepface)";
+
+// deepface's BGR 0..1 NHWC convention at a given size.
+InputSpec deepface_input(int width, int height) {
+  return {width, height, "bgr", {0, 0, 0}, {255, 255, 255}, "nhwc", "letterbox"};
+}
+
+ModelPreset deepface_embedder(const char* name, int width, int height, int dim, const char* alignment,
+                              PresetThresholds thresholds) {
+  return {name, "embed", "onnx", deepface_input(width, height), "", dim, alignment, thresholds, kDeepfaceSource};
+}
+
+}  // namespace
+
+const std::vector<ModelPreset>& model_presets() {
+  static const std::vector<ModelPreset> presets = {
+      //                 name            W    H    dim   alignment  {cosine, euclidean, euclidean_l2}
+      deepface_embedder("vgg-face",     224, 224, 4096, "5point",  {0.68, 1.17, 1.17}),
+      deepface_embedder("facenet",      160, 160, 128,  "5point",  {0.40, 10, 0.80}),
+      deepface_embedder("facenet512",   160, 160, 512,  "5point",  {0.30, 23.56, 1.04}),
+      deepface_embedder("openface",     96,  96,  128,  "5point",  {0.10, 0.55, 0.55}),
+      deepface_embedder("deepface",     152, 152, 4096, "5point",  {0.23, 64, 0.64}),
+      deepface_embedder("deepid",       47,  55,  160,  "5point",  {0.015, 45, 0.17}),
+      deepface_embedder("arcface",      112, 112, 512,  "arcface", {0.68, 4.15, 1.13}),
+      deepface_embedder("ghostfacenet", 112, 112, 512,  "arcface", {0.65, 35.71, 1.10}),
+      {"sface", "embed", "onnx", {112, 112, "rgb", {0, 0, 0}, {1, 1, 1}, "nchw", "stretch"}, "", 128, "arcface",
+       {0.593, 10.734, 1.055},
+       "opencv_zoo face_recognition_sface_2021dec.onnx as run by OpenCV FaceRecognizerSF::feature "
+       "(blobFromImage scale 1, mean 0, swapRB); 128-D (deepface SFace.py output_shape); "
+       "thresholds deepface/config/threshold.py (uncalibrated, from deepface)"},
+  };
+  return presets;
+}
+
+const ModelPreset& find_preset(const std::string& name) {
+  std::string names;
+  for (const auto& p : model_presets()) {
+    if (p.name == name) return p;
+    names += (names.empty() ? "" : ", ") + p.name;
+  }
+  throw Error(ErrorCode::InvalidArgument, "unknown preset '" + name + "' (valid: " + names + ")");
+}
+
+}  // namespace facekit
