@@ -1,5 +1,6 @@
 // `facekit eval pairs`: verification accuracy on a pairs CSV with the 10-fold protocol.
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -15,6 +16,7 @@
 
 #include "commands.hpp"
 #include "eval/batch_embedder.hpp"
+#include "eval/ensemble_evaluation.hpp"
 #include "eval/pair_evaluation.hpp"
 #include "verify/distance.hpp"
 
@@ -100,10 +102,112 @@ void draw_roc(const std::string& path, const std::map<std::string, eval::RocSumm
 
 struct EvalOptions {
   std::string pairs, root, metric = "all", fallback = "none", face = "centre", cache, plot;
+  std::string members = "faceapi-resnet:cosine,faceres:cosine", save_ensemble;  // --model ensemble
   bool json = false, quiet = false;
   int threads = 0, limit = 0;
   PipelineOptions pipeline;
 };
+
+// 10-fold accuracy, ROC summary, threshold on all pairs, the shipped threshold's accuracy (when there is
+// one) and the logistic calibration of a list of scored pairs.
+nlohmann::json describe_scores(const std::vector<eval::ScoredPair>& scored, const Threshold* shipped,
+                               eval::RocSummary& roc_out) {
+  const auto kf = eval::k_fold(scored);
+  roc_out = eval::roc(scored);
+  const auto& roc = roc_out;
+  nlohmann::json folds = nlohmann::json::array();
+  for (const auto& f : kf.folds)
+    folds.push_back({{"fold", f.fold + 1}, {"threshold", f.threshold}, {"accuracy", f.test.accuracy()}});
+  nlohmann::json entry = {{"mean_accuracy", kf.mean_accuracy}, {"std_accuracy", kf.std_accuracy},
+                          {"precision", kf.pooled.precision()}, {"recall", kf.pooled.recall()},
+                          {"f1", kf.pooled.f1()}, {"auc", roc.auc}, {"eer", roc.eer},
+                          {"tar_at_far_1e-2", roc.tar_at_far_1e2}, {"tar_at_far_1e-3", roc.tar_at_far_1e3},
+                          {"threshold_all_pairs", eval::best_threshold(scored)}, {"folds", folds}};
+  entry["default_threshold"] = nullptr;
+  if (shipped) {
+    const eval::Counts c = eval::count_at(scored, shipped->value);
+    entry["default_threshold"] = {{"threshold", shipped->value}, {"accuracy", c.accuracy()},
+                                  {"precision", c.precision()}, {"recall", c.recall()}, {"f1", c.f1()}};
+  }
+  try {
+    const auto logistic = eval::fit_logistic(scored);
+    entry["logistic"] = {{"midpoint", logistic.midpoint}, {"scale", logistic.scale}};
+  } catch (const Error&) {
+    entry["logistic"] = nullptr;
+  }
+  return entry;
+}
+
+// --model ensemble: each member's distance per pair, combined by a logistic regression trained on the
+// other folds (eval/ensemble_evaluation.hpp); compared with every member alone on the same pairs.
+int report_ensemble(const EvalOptions& o, const std::vector<PairRow>& rows, std::map<std::string, size_t>& index,
+                    const std::vector<EnsembleMember>& members,
+                    const std::vector<std::vector<eval::ImageEmbedding>>& runs,
+                    std::chrono::steady_clock::time_point start) {
+  std::vector<eval::EnsemblePair> pairs;
+  int skipped = 0;
+  for (const auto& r : rows) {
+    eval::EnsemblePair p{{}, r.same, r.fold};
+    for (std::size_t k = 0; k < members.size(); ++k) {
+      const auto& a = runs[k][index[r.img1]].embedding;
+      const auto& b = runs[k][index[r.img2]].embedding;
+      if (a.empty() || b.empty()) break;
+      p.distances.push_back(distance(a, b, members[k].metric));
+    }
+    if (p.distances.size() == members.size()) pairs.push_back(std::move(p));
+    else ++skipped;
+  }
+  nlohmann::json out = {{"pairs_file", o.pairs}, {"pairs", rows.size()}, {"pairs_skipped", skipped},
+                        {"model", "ensemble"}, {"members", ensemble_members_spec(members)},
+                        {"detector", o.pipeline.detector}, {"combiner", "logistic regression, 10-fold cross-fitted"}};
+  std::map<std::string, eval::RocSummary> curves;
+  std::vector<std::vector<double>> fold_accuracy;  // per configuration, per fold
+  auto add = [&](const std::string& name, const std::vector<eval::ScoredPair>& scored) {
+    nlohmann::json e = describe_scores(scored, nullptr, curves[name]);
+    std::vector<double> acc;
+    for (const auto& f : e["folds"]) acc.push_back(f["accuracy"].get<double>());
+    fold_accuracy.push_back(acc);
+    out["metrics"][name] = e;
+  };
+  for (std::size_t k = 0; k < members.size(); ++k) {
+    std::vector<eval::ScoredPair> scored;
+    for (const auto& p : pairs) scored.push_back({p.distances[k], p.same, p.fold});
+    add(members[k].model + ":" + metric_name(members[k].metric), scored);
+  }
+  add("ensemble", eval::out_of_fold_scores(members, pairs));
+  // The ensemble against its best member, fold by fold: mean gain and its standard error.
+  std::size_t best = 0;
+  for (std::size_t k = 1; k < members.size(); ++k)
+    if (out["metrics"][members[k].model + ":" + metric_name(members[k].metric)]["mean_accuracy"].get<double>() >
+        out["metrics"][members[best].model + ":" + metric_name(members[best].metric)]["mean_accuracy"].get<double>())
+      best = k;
+  const auto& ens = fold_accuracy.back();
+  const auto& single = fold_accuracy[best];
+  double mean = 0, var = 0;
+  for (std::size_t f = 0; f < ens.size(); ++f) mean += (ens[f] - single[f]) / ens.size();
+  for (std::size_t f = 0; f < ens.size(); ++f) var += std::pow(ens[f] - single[f] - mean, 2) / (ens.size() - 1);
+  const double se = std::sqrt(var / ens.size());
+  out["gain_over_best_member"] = {{"member", members[best].model}, {"mean", mean}, {"standard_error", se},
+                                  {"standard_errors", se > 0 ? mean / se : 0.0}};
+  if (!o.save_ensemble.empty()) {
+    eval::fit_on_all(members, pairs).save(o.save_ensemble, o.pairs + " (" + std::to_string(pairs.size()) + " pairs)");
+    out["saved"] = o.save_ensemble;
+  }
+  out["time_s"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!o.plot.empty()) draw_roc(o.plot, curves, "ensemble of " + ensemble_members_spec(members));
+  if (o.json) {
+    std::cout << out.dump(2) << "\n";
+    return 0;
+  }
+  std::cout << o.pairs << ": " << pairs.size() << " pairs scored by every member (" << skipped << " skipped)\n";
+  for (const auto& [name, e] : out["metrics"].items())
+    std::cout << std::fixed << std::setprecision(2) << "  " << std::left << std::setw(28) << name << " accuracy "
+              << 100 * e["mean_accuracy"].get<double>() << "% +- " << 100 * e["std_accuracy"].get<double>()
+              << "  AUC " << std::setprecision(4) << e["auc"].get<double>() << "\n";
+  std::cout << std::setprecision(2) << "  gain over " << members[best].model << ": " << 100 * mean << " points, "
+            << (se > 0 ? mean / se : 0.0) << " standard errors\n";
+  return 0;
+}
 
 int run_eval_pairs(EvalOptions& o) {
   const auto start = std::chrono::steady_clock::now();
@@ -119,13 +223,25 @@ int run_eval_pairs(EvalOptions& o) {
         index[p] = images.size();
         images.push_back(p);
       }
+  const bool ensemble = o.pipeline.model == "ensemble";
+  const std::vector<EnsembleMember> members =
+      ensemble ? parse_ensemble_members(o.members) : std::vector<EnsembleMember>{};
   eval::BatchOptions batch{o.pipeline, o.fallback == "fail" ? "" : o.fallback, eval::parse_face_choice(o.face),
                            o.cache, o.threads};
   const bool tty = !o.quiet && !o.json && ::isatty(2);
-  auto results = eval::embed_images(images, batch, [&](int done, int total) {
-    if (tty && (done % 20 == 0 || done == total)) std::cerr << "\rembedded " << done << "/" << total << std::flush;
-  });
-  if (tty) std::cerr << "\n";
+  // One embedding run per configuration: the model itself, or each member of the ensemble.
+  std::vector<std::vector<eval::ImageEmbedding>> runs;
+  for (std::size_t k = 0; k < std::max<std::size_t>(1, members.size()); ++k) {
+    eval::BatchOptions b = batch;
+    if (ensemble) b.pipeline.model = members[k].model;
+    runs.push_back(eval::embed_images(images, b, [&](int done, int total) {
+      if (tty && (done % 20 == 0 || done == total))
+        std::cerr << "\rembedded " << done << "/" << total << " (" << b.pipeline.model << ")" << std::flush;
+    }));
+    if (tty) std::cerr << "\n";
+  }
+  const auto& results = runs.front();
+  if (ensemble) return report_ensemble(o, rows, index, members, runs, start);
 
   int fallbacks = 0, failures = 0;
   for (const auto& r : results) {
@@ -155,32 +271,14 @@ int run_eval_pairs(EvalOptions& o) {
       }
       scored.push_back({distance(a, b, metric), r.same, r.fold});
     }
-    const auto kf = eval::k_fold(scored);
-    const auto roc = eval::roc(scored);
-    curves[m] = roc;
-    const double threshold = eval::best_threshold(scored);
-    nlohmann::json folds = nlohmann::json::array();
-    for (const auto& f : kf.folds)
-      folds.push_back({{"fold", f.fold + 1}, {"threshold", f.threshold}, {"accuracy", f.test.accuracy()}});
-    nlohmann::json entry = {{"mean_accuracy", kf.mean_accuracy}, {"std_accuracy", kf.std_accuracy},
-                            {"precision", kf.pooled.precision()}, {"recall", kf.pooled.recall()},
-                            {"f1", kf.pooled.f1()}, {"auc", roc.auc}, {"eer", roc.eer},
-                            {"tar_at_far_1e-2", roc.tar_at_far_1e2}, {"tar_at_far_1e-3", roc.tar_at_far_1e3},
-                            {"threshold_all_pairs", threshold}, {"folds", folds}};
+    const Threshold* shipped = nullptr;
+    Threshold model_threshold;
     try {  // the shipped default threshold, applied without refitting
-      const Threshold shipped = default_threshold(o.pipeline.model, metric);
-      const eval::Counts c = eval::count_at(scored, shipped.value);
-      entry["default_threshold"] = {{"threshold", shipped.value}, {"accuracy", c.accuracy()},
-                                    {"precision", c.precision()}, {"recall", c.recall()}, {"f1", c.f1()}};
+      model_threshold = default_threshold(o.pipeline.model, metric);
+      shipped = &model_threshold;
     } catch (const Error&) {
-      entry["default_threshold"] = nullptr;
     }
-    try {
-      const auto logistic = eval::fit_logistic(scored);
-      entry["logistic"] = {{"midpoint", logistic.midpoint}, {"scale", logistic.scale}};
-    } catch (const Error&) {
-      entry["logistic"] = nullptr;
-    }
+    nlohmann::json entry = describe_scores(scored, shipped, curves[m]);
     out["metrics"][m] = entry;
   }
   out["pairs_skipped"] = skipped_pairs;
@@ -218,7 +316,12 @@ void add_eval_commands(CLI::App& app, CommandList& commands) {
   auto o = std::make_shared<EvalOptions>();
   pairs->add_option("--pairs", o->pairs, "CSV with img1,img2,same[,fold]")->required();
   pairs->add_option("--root", o->root, "folder the CSV's paths are relative to (default: the CSV's folder)");
-  pairs->add_option("--model", o->pipeline.model, "embedding model")->capture_default_str();
+  pairs->add_option("--model", o->pipeline.model, "embedding model, or 'ensemble' (see --members)")
+      ->capture_default_str();
+  pairs->add_option("--members", o->members, "ensemble members: model[:metric],... (with --model ensemble)")
+      ->capture_default_str();
+  pairs->add_option("--save-ensemble", o->save_ensemble,
+                    "with --model ensemble: write the combiner fitted on all pairs to this file");
   pairs->add_option("--detector", o->pipeline.detector, "detector")->capture_default_str();
   pairs->add_option("--align", o->pipeline.align, "alignment")->capture_default_str();
   pairs->add_option("--landmarker", o->pipeline.landmarker, "landmarker")->capture_default_str();
