@@ -108,6 +108,13 @@ TEST_F(UserModels, TensorflowConvMeanMatMulMatchesHandComputation) {
   expect_matches_reference(r, net);
 }
 
+TEST_F(UserModels, TorchSequentialMatchesHandComputation) {
+  const TinyNet net(6, 5, 4, TinyNet::Head::Flatten);
+  auto r = request("tiny-torch", write("tiny.t7", net.torch_t7()), "6x5");
+  r.std = "255";  // OpenFace's convention: RGB 0..1
+  expect_matches_reference(r, net);
+}
+
 TEST_F(UserModels, PresetSuppliesInputAndDeepfaceThresholds) {
   const TinyNet net(112, 112, 128, TinyNet::Head::GlobalMean);  // SFace's shape: 112x112 in, 128 out
   facekit::UserModelRequest r = request("my-sface", write("sface.onnx", net.onnx(false)), "");

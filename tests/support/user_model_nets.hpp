@@ -169,9 +169,90 @@ class TinyNet {
     return g.str();
   }
 
+  // Torch7 binary serialization (torch.File writeObject, 64-bit longs): nn.Sequential of
+  // SpatialConvolution (pad 1), ReLU, Linear over the flattened map (OpenCV flattens before Linear).
+  std::string torch_t7() const {
+    T7 t;
+    t.torch_object("nn.Sequential");
+    t.table(1);
+    t.key("modules");
+    t.table(3);
+    t.number(1);
+    t.torch_object("nn.SpatialConvolution");
+    t.table(10);
+    for (const auto& [name, value] : std::vector<std::pair<std::string, double>>{
+             {"nInputPlane", 3}, {"nOutputPlane", kFilters}, {"kW", 3}, {"kH", 3}, {"dW", 1}, {"dH", 1}, {"padW", 1}, {"padH", 1}}) {
+      t.key(name);
+      t.number(value);
+    }
+    t.key("weight");
+    t.float_tensor({kFilters, 3, 3, 3}, conv_w_);
+    t.key("bias");
+    t.float_tensor({kFilters}, conv_b_);
+    t.number(2);
+    t.torch_object("nn.ReLU");
+    t.table(0);
+    t.number(3);
+    t.torch_object("nn.Linear");
+    t.table(2);
+    t.key("weight");
+    t.float_tensor({dim_, features()}, fc_w_);
+    t.key("bias");
+    t.float_tensor({dim_}, fc_b_);
+    return t.bytes;
+  }
+
   const int width, height;
 
  private:
+  // Torch7's writer: every value is a type tag (int32) then its data; tables and torch objects carry
+  // an object index; torch objects a version string "V 1" and their class name.
+  struct T7 {
+    std::string bytes;
+    int next_index = 0;
+    template <typename T>
+    void raw(T v) { bytes.append(reinterpret_cast<const char*>(&v), sizeof v); }
+    void string(const std::string& s) {
+      raw<std::int32_t>(static_cast<std::int32_t>(s.size()));
+      bytes += s;
+    }
+    void number(double v) {
+      raw<std::int32_t>(1);
+      raw<double>(v);
+    }
+    void key(const std::string& s) {
+      raw<std::int32_t>(2);
+      string(s);
+    }
+    void table(int entries) {
+      raw<std::int32_t>(3);
+      raw<std::int32_t>(++next_index);
+      raw<std::int32_t>(entries);
+    }
+    void torch_object(const std::string& cls) {
+      raw<std::int32_t>(4);
+      raw<std::int32_t>(++next_index);
+      string("V 1");
+      string(cls);
+    }
+    void float_tensor(const std::vector<std::int64_t>& sizes, const std::vector<float>& data) {
+      torch_object("torch.FloatTensor");
+      raw<std::int32_t>(static_cast<std::int32_t>(sizes.size()));
+      for (auto s : sizes) raw<std::int64_t>(s);
+      std::int64_t stride = 1;
+      std::vector<std::int64_t> strides(sizes.size());
+      for (size_t i = sizes.size(); i-- > 0;) {
+        strides[i] = stride;
+        stride *= sizes[i];
+      }
+      for (auto s : strides) raw<std::int64_t>(s);
+      raw<std::int64_t>(1);  // storage offset, 1-based
+      torch_object("torch.FloatStorage");
+      raw<std::int64_t>(static_cast<std::int64_t>(data.size()));
+      bytes.append(reinterpret_cast<const char*>(data.data()), data.size() * 4);
+    }
+  };
+
   int features() const { return head_ == Head::Flatten ? kFilters * height * width : kFilters; }
 
   static std::vector<float> values(int n, double step, double amplitude) {
