@@ -8,6 +8,7 @@
 
 #include "facekit/gallery.hpp"
 #include "gallery/gallery_store.hpp"
+#include "support/gallery_test_support.hpp"
 #include "support/postgres_fixture.hpp"
 #include "support/server_fixture.hpp"
 #include "support/test_support.hpp"
@@ -29,24 +30,10 @@ using namespace facekit::test;
 
 namespace {
 
-std::vector<float> random_vector(std::mt19937& rng, int dim) {
-  std::normal_distribution<float> n(0.f, 1.f);
-  std::vector<float> v(static_cast<std::size_t>(dim));
-  for (auto& x : v) x = n(rng);
-  return v;
-}
-
+// gallery_test_support's one-face enrolment, with one eye unknown (stored as NULL).
 Enrollment enrollment(const std::string& identity, const std::string& path, std::vector<float> embedding) {
-  Enrollment e;
-  e.identity = identity;
-  e.source = {path, "hash-" + path, 1, 100};
-  e.detector = "test";
-  e.alignment = "none";
-  NewFace f;
-  f.embedding = std::move(embedding);
-  f.box = {1, 2, 30, 40, Point{5.5, 6.5}, std::nullopt};
-  f.detector_score = 0.75;
-  e.faces.push_back(std::move(f));
+  Enrollment e = one_face(identity, path, std::move(embedding));
+  e.faces[0].box.right_eye = std::nullopt;
   return e;
 }
 
@@ -70,9 +57,10 @@ TEST(PostgresStore, KeepsTheGalleryStoreContract) {
   ASSERT_EQ(faces.size(), 1u);
   EXPECT_EQ(faces[0].box.w, 30);
   ASSERT_TRUE(faces[0].box.left_eye);
-  EXPECT_DOUBLE_EQ(faces[0].box.left_eye->x, 5.5);
+  EXPECT_DOUBLE_EQ(faces[0].box.left_eye->x, 15);
   EXPECT_FALSE(faces[0].box.right_eye);
-  EXPECT_DOUBLE_EQ(faces[0].detector_score, 0.75);
+  EXPECT_DOUBLE_EQ(faces[0].detector_score, 0.9);
+  EXPECT_EQ(faces[0].metadata, R"({"note":"test"})");
   EXPECT_EQ(faces[0].created_at.size(), 24u);  // 2024-01-02T03:04:05.678Z
   const std::vector<std::int64_t> ids = {batch[1].face_ids[0], 999999};
   const auto vectors = store->embeddings(ids);

@@ -20,14 +20,9 @@
 
 #include "server/base64.hpp"
 #include "server/server.hpp"
+#include "support/gallery_test_support.hpp"  // file_bytes
 
 namespace facekit::test {
-
-inline std::string file_bytes(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) throw std::runtime_error(p.string() + ": cannot read");
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 inline std::string data_uri(const std::string& bytes, const std::string& mime = "image/jpeg") {
   return "data:" + mime + ";base64," +
