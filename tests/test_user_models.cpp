@@ -195,3 +195,35 @@ TEST_F(UserModels, ChangedFileIsDetectedBySha256) {
     EXPECT_NE(std::string(e.what()).find("sha256"), std::string::npos) << e.what();
   }
 }
+
+TEST_F(UserModels, SsdDetectorPresetDecodesDetectionOutputRows) {
+  // Rows: image, label, score, x1, y1, x2, y2 (corners in 0..1). The second is under 0.5, the
+  // third has its corners outside the image (clipped), the fourth is empty.
+  const std::vector<float> rows = {0, 1, 0.9f, 0.1f, 0.2f, 0.5f, 0.6f,   0, 1, 0.3f, 0.f, 0.f, 1.f, 1.f,
+                                   0, 1, 0.95f, 0.75f, -0.1f, 1.2f, 0.5f, 0, 1, 0.8f, 0.4f, 0.4f, 0.4f, 0.9f};
+  auto r = request("my-ssd", write("ssd.onnx", TinyNet::fixed_ssd_onnx(300, 300, rows)), "");
+  r.preset = "opencv-ssd";
+  r.task = "detect";
+  const facekit::UserModel m = facekit::add_user_model(r);
+  EXPECT_EQ(m.input.width, 300);
+  EXPECT_EQ(m.input.mean[1], 177.f);
+  const cv::Mat image = test_image(40, 30);
+  const auto faces = facekit::create_detector("my-ssd")->detect(image);
+  ASSERT_EQ(faces.size(), 2u);
+  EXPECT_FLOAT_EQ(faces[0].score, 0.95f);  // best first
+  EXPECT_NEAR(faces[0].box.x, 0.75 * 40, 1e-4);
+  EXPECT_NEAR(faces[0].box.y, 0, 1e-4);
+  EXPECT_NEAR(faces[0].box.width, 0.25 * 40, 1e-4);
+  EXPECT_NEAR(faces[0].box.height, 0.5 * 30, 1e-4);
+  EXPECT_FLOAT_EQ(faces[1].score, 0.9f);
+  EXPECT_NEAR(faces[1].box.x, 0.1 * 40, 1e-4);
+  EXPECT_NEAR(faces[1].box.y, 0.2 * 30, 1e-4);
+  EXPECT_NEAR(faces[1].box.width, 0.4 * 40, 1e-4);
+  EXPECT_NEAR(faces[1].box.height, 0.4 * 30, 1e-4);
+  EXPECT_EQ(facekit::create_detector("my-ssd:min_confidence=0.2")->detect(image).size(), 3u);
+  // A detector is not an embedder, and a detector without a detector preset is refused.
+  EXPECT_THROW(facekit::create_embedder("my-ssd"), Error);
+  auto plain = request("plain-det", dir_ / "ssd.onnx", "300x300");
+  plain.task = "detect";
+  EXPECT_NE(add_error(plain, ErrorCode::InvalidArgument).find("opencv-ssd"), std::string::npos);
+}

@@ -41,7 +41,7 @@ void add_user_model_commands(CLI::App& models, CommandList& commands) {
   add->add_option("--weights", request.weights, "second file: Caffe .caffemodel, or TF .pbtxt config");
   add->add_option("--format", request.format, "onnx|caffe|tf|torch (default: from the extension)");
   add->add_option("--preset", request.preset, "well-known model's preprocessing (docs/user-models.md)");
-  add->add_option("--task", request.task, "embed (detectors: not yet)");
+  add->add_option("--task", request.task, "embed, or detect (with --preset opencv-ssd)");
   add->add_option("--input", request.input, "input size WxH");
   add->add_option("--mean", request.mean, "subtracted per channel (0..255 scale): m or m1,m2,m3");
   add->add_option("--std", request.std, "divisor per channel after the mean: s or s1,s2,s3");
@@ -55,8 +55,10 @@ void add_user_model_commands(CLI::App& models, CommandList& commands) {
 
   commands.push_back({add, [] {
                         const UserModel m = add_user_model(request);
-                        std::cout << "added " << m.name << " (" << m.format << ", " << m.input.width << "x"
-                                  << m.input.height << ", " << m.dim << "-D) to " << user_model_table() << "\n";
+                        std::cout << "added " << m.name << " (" << m.task << ", " << m.format << ", " << m.input.width
+                                  << "x" << m.input.height;
+                        if (m.task == "embed") std::cout << ", " << m.dim << "-D";
+                        std::cout << ") to " << user_model_table() << "\n";
                         return 0;
                       }});
   commands.push_back({remove, [] {

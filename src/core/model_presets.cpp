@@ -49,6 +49,14 @@ const std::vector<ModelPreset>& model_presets() {
        "opencv_zoo face_recognition_sface_2021dec.onnx as run by OpenCV FaceRecognizerSF::feature "
        "(blobFromImage scale 1, mean 0, swapRB); 128-D (deepface SFace.py output_shape); "
        "thresholds deepface/config/threshold.py (uncalibrated, from deepface)"},
+      // OpenCV's res10 face detector (what deepface calls "ssd"): samples/dnn/face_detector
+      // deploy.prototxt + res10_300x300_ssd_iter_140000.caffemodel; preprocessing from OpenCV's
+      // samples/dnn/models.yml "opencv_fd" (300x300, mean [104, 177, 123], scale 1, rgb false);
+      // its DetectionOutput layer gives [1, 1, N, 7] rows (image, label, score, x1, y1, x2, y2 in 0..1).
+      {"opencv-ssd", "detect", "caffe", {300, 300, "bgr", {104, 177, 123}, {1, 1, 1}, "nchw", "stretch"}, "", 0,
+       "5point", {},
+       "OpenCV samples/dnn/models.yml opencv_fd; DetectionOutput row layout (OpenCV detection_output_layer.cpp)",
+       "ssd"},
   };
   return presets;
 }

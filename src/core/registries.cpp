@@ -67,6 +67,9 @@ std::unique_ptr<T> create_from(Registry<T>& registry, const std::string& spec, c
 }  // namespace
 
 std::unique_ptr<Detector> create_detector(const std::string& spec) {
+  const ComponentOptions options = ComponentOptions::parse(spec);
+  if (!detector_registry().find(options.name()))
+    if (auto user = create_user_detector(options)) return user;  // `facekit models add --task detect`
   return create_from(detector_registry(), spec, "detector");
 }
 std::unique_ptr<Landmarker> create_landmarker(const std::string& spec) {

@@ -115,7 +115,7 @@ nlohmann::json UserModel::to_json() const {
           {"sha256", sha256}, {"weights_sha256", weights_sha256}, {"preset", preset}, {"original", original},
           {"input", {{"width", input.width}, {"height", input.height}, {"channels", input.channels},
                      {"mean", input.mean}, {"std", input.std}, {"layout", input.layout}, {"resize", input.resize}}},
-          {"output", output}, {"dim", dim}, {"alignment", alignment}};
+          {"output", output}, {"dim", dim}, {"alignment", alignment}, {"decoder", decoder}};
 }
 
 UserModel UserModel::from_json(const nlohmann::json& j, const std::string& table_path) {
@@ -136,6 +136,7 @@ UserModel UserModel::from_json(const nlohmann::json& j, const std::string& table
     m.output = j.value("output", "");
     m.dim = j.at("dim");
     m.alignment = j.value("alignment", "5point");
+    m.decoder = j.value("decoder", "");
     return m;
   } catch (const nlohmann::json::exception& e) {
     throw Error(ErrorCode::ModelCorrupt, "user model table " + table_path + " has a malformed entry: " + e.what());
@@ -206,11 +207,15 @@ UserModel add_user_model(const UserModelRequest& r) {
     m.input = p.input;
     m.output = p.output;
     m.alignment = p.alignment;
+    m.decoder = p.decoder;
   }
   m.format = r.format.empty() ? format_from_extension(r.file) : r.format;
   check_choice(m.format, kFormats, "format");
   if (!r.task.empty()) m.task = r.task;
-  check_choice(m.task, {"embed"}, "task");  // user detectors: not yet (docs/user-models.md)
+  check_choice(m.task, {"embed", "detect"}, "task");
+  if (m.task == "detect" && m.decoder.empty())
+    bad_argument("a user detector needs a detector preset that says how to decode its output (--preset opencv-ssd)");
+  if (m.task == "embed" && !m.decoder.empty()) bad_argument("preset " + m.preset + " is a detector: --task detect");
   if (!r.input.empty()) parse_size(r.input, m.input);
   if (m.input.width == 0) bad_argument("--input WxH is required without a --preset");
   if (!r.mean.empty()) m.input.mean = parse_triple(r.mean, "mean");
@@ -229,10 +234,13 @@ UserModel add_user_model(const UserModelRequest& r) {
   else if (!r.weights.empty()) require_input_file(r.weights, "weights");
 
   const int dim = probe_user_model(m, r.file, r.weights);  // errors name the user's file
-  if (!m.preset.empty() && find_preset(m.preset).dim != dim)
+  if (m.decoder == "ssd" && dim % 7 != 0)
+    bad_argument("model file " + r.file + " gives " + std::to_string(dim) +
+                 " values, not rows of 7 (image, label, score, x1, y1, x2, y2) as an SSD DetectionOutput does");
+  if (m.task == "embed" && !m.preset.empty() && find_preset(m.preset).dim != dim)
     bad_argument("model file " + r.file + " gives " + std::to_string(dim) + " values, but preset " + m.preset +
                  " expects " + std::to_string(find_preset(m.preset).dim));
-  m.dim = dim;
+  m.dim = m.task == "embed" ? dim : 0;
   m.file = copy_in(r.file, m.name, "");
   m.sha256 = sha256_file((fs::path(user_model_dir()) / m.file).string());
   if (!r.weights.empty()) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
+#include <opencv2/dnn.hpp>
 
 #include "facekit/components.hpp"
 #include "verify/distance.hpp"
@@ -38,7 +39,7 @@ struct PresetThresholds {
 
 struct ModelPreset {
   std::string name;
-  std::string task;         // "embed" (detector presets are not implemented yet)
+  std::string task;         // "embed" or "detect"
   std::string format;       // the format of the release the numbers describe
   InputSpec input;
   std::string output;       // output layer, "" = the net's last
@@ -46,6 +47,7 @@ struct ModelPreset {
   std::string alignment;    // aligner spec for the chips the model was trained on
   PresetThresholds thresholds;
   std::string source;       // where the numbers come from
+  std::string decoder;      // detectors: how the output becomes boxes ("ssd": [1, 1, N, 7] rows)
 };
 
 const std::vector<ModelPreset>& model_presets();
@@ -66,6 +68,7 @@ struct UserModel {
   std::string output;
   int dim = 0;
   std::string alignment = "5point";
+  std::string decoder;      // detectors only, from the preset
 
   nlohmann::json to_json() const;
   static UserModel from_json(const nlohmann::json& j, const std::string& table_path);
@@ -105,11 +108,16 @@ void remove_user_model(const std::string& name);
 std::string require_user_model_file(const UserModel& model, bool weights = false);
 
 // Embedder / detector factories for create_embedder / create_detector; nullptr for names that are
-// not user models. (src/embed/user_model_embedder.cpp)
+// not user models (src/embed/user_model_embedder.cpp, src/detect/user_model_detector.cpp).
 std::unique_ptr<Embedder> create_user_embedder(const ComponentOptions& options);
+std::unique_ptr<Detector> create_user_detector(const ComponentOptions& options);
 // Check of a model about to be registered: loads `file` (+ `weights`) as `model` says and runs it once
 // on a grey input of the declared size; returns the output size.
 int probe_user_model(const UserModel& model, const std::string& file, const std::string& weights);
+
+// The loaded net and one forward pass on an RGB image prepared as `model.input` says; errors name `file`.
+cv::dnn::Net load_user_net(const UserModel& model, const std::string& file, const std::string& weights);
+std::vector<float> run_user_net(cv::dnn::Net& net, const UserModel& model, const cv::Mat& rgb, const std::string& file);
 
 // deepface's threshold for a user model registered with a preset that has one (uncalibrated).
 std::optional<Threshold> user_model_threshold(const std::string& model, Metric metric);

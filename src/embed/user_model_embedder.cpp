@@ -25,7 +25,9 @@ std::string opencv_reason(const cv::Exception& e) {
   return msg;
 }
 
-cv::dnn::Net read_net(const UserModel& m, const std::string& file, const std::string& weights) {
+}  // namespace
+
+cv::dnn::Net load_user_net(const UserModel& m, const std::string& file, const std::string& weights) {
   cv::dnn::Net net;
   try {
     if (m.format == "onnx") net = cv::dnn::readNetFromONNX(file);
@@ -43,6 +45,8 @@ cv::dnn::Net read_net(const UserModel& m, const std::string& file, const std::st
   net.setPreferableTarget(cv::dnn::DNN_TARGET_CPU);
   return net;
 }
+
+namespace {
 
 // RGB chip -> the model's input blob.
 cv::Mat make_blob(const cv::Mat& face_rgb, const InputSpec& in) {
@@ -86,7 +90,9 @@ cv::Mat make_blob(const cv::Mat& face_rgb, const InputSpec& in) {
   return blob;
 }
 
-std::vector<float> run_net(cv::dnn::Net& net, const UserModel& m, const cv::Mat& face_rgb, const std::string& file) {
+}  // namespace
+
+std::vector<float> run_user_net(cv::dnn::Net& net, const UserModel& m, const cv::Mat& face_rgb, const std::string& file) {
   cv::Mat out;
   try {
     // OpenCV's TensorFlow importer takes NCHW blobs whatever the graph's data_format (it converts).
@@ -106,11 +112,13 @@ std::vector<float> run_net(cv::dnn::Net& net, const UserModel& m, const cv::Mat&
   return {p, p + out.total()};
 }
 
+namespace {
+
 class UserModelEmbedder final : public Embedder {
  public:
   explicit UserModelEmbedder(UserModel model)
       : model_(std::move(model)), file_(require_user_model_file(model_)),
-        net_(read_net(model_, file_, model_.weights.empty() ? "" : require_user_model_file(model_, true))) {}
+        net_(load_user_net(model_, file_, model_.weights.empty() ? "" : require_user_model_file(model_, true))) {}
 
   std::string name() const override { return model_.name; }
   int dim() const override { return model_.dim; }
@@ -119,7 +127,7 @@ class UserModelEmbedder final : public Embedder {
 
   std::vector<float> embed(const cv::Mat& face_rgb) override {
     if (face_rgb.empty()) throw Error(ErrorCode::InvalidArgument, "empty face image");
-    auto v = run_net(net_, model_, face_rgb, file_);
+    auto v = run_user_net(net_, model_, face_rgb, file_);
     if (int(v.size()) != model_.dim)
       throw Error(ErrorCode::ModelCorrupt, "user model '" + model_.name + "' gave " + std::to_string(v.size()) +
                                                " values, registered with " + std::to_string(model_.dim));
@@ -135,14 +143,14 @@ class UserModelEmbedder final : public Embedder {
 }  // namespace
 
 int probe_user_model(const UserModel& model, const std::string& file, const std::string& weights) {
-  cv::dnn::Net net = read_net(model, file, weights);
+  cv::dnn::Net net = load_user_net(model, file, weights);
   const cv::Mat grey(model.input.height, model.input.width, CV_8UC3, cv::Scalar(128, 128, 128));
-  return static_cast<int>(run_net(net, model, grey, file).size());
+  return static_cast<int>(run_user_net(net, model, grey, file).size());
 }
 
 std::unique_ptr<Embedder> create_user_embedder(const ComponentOptions& options) {
   auto model = find_user_model(options.name());
-  if (!model) return nullptr;
+  if (!model || model->task != "embed") return nullptr;
   options.check_known({});
   return std::make_unique<UserModelEmbedder>(std::move(*model));
 }

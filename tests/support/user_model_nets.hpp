@@ -169,6 +169,28 @@ class TinyNet {
     return g.str();
   }
 
+  // An "SSD" whose DetectionOutput is fixed: GlobalAveragePool, a 1x1 conv with zero weights whose
+  // bias holds `rows` (7 values each), reshaped to [1, 1, N, 7]. Any input size.
+  static std::string fixed_ssd_onnx(int width, int height, const std::vector<float>& rows) {
+    const std::int64_t n = static_cast<std::int64_t>(rows.size());
+    Proto graph;
+    graph.message(1, onnx_node("GlobalAveragePool", {"data"}, {"gap"}, {}));
+    graph.message(1, onnx_node("Conv", {"gap", "w", "b"}, {"conv"}, {onnx_ints("kernel_shape", {1, 1})}));
+    graph.message(1, onnx_node("Reshape", {"conv", "shape"}, {"detection_out"}, {}));
+    graph.message(5, onnx_tensor("w", {n, 3, 1, 1}, std::vector<float>(n * 3, 0.f)));
+    graph.message(5, onnx_tensor("b", {n}, rows));
+    const std::vector<std::int64_t> shape = {1, 1, n / 7, 7};
+    Proto shape_tensor;
+    shape_tensor.varint(1, 4).varint(2, 7).bytes(8, "shape");  // dims [4], INT64
+    shape_tensor.bytes(9, std::string(reinterpret_cast<const char*>(shape.data()), shape.size() * 8));
+    graph.message(5, shape_tensor);
+    graph.message(11, onnx_value_info("data", {1, 3, height, width}));
+    graph.message(12, onnx_value_info("detection_out", shape));
+    Proto model;
+    model.varint(1, 7).bytes(2, "facekit-test").message(7, graph).message(8, Proto().varint(2, 11));
+    return model.str();
+  }
+
   // Torch7 binary serialization (torch.File writeObject, 64-bit longs): nn.Sequential of
   // SpatialConvolution (pad 1), ReLU, Linear over the flattened map (OpenCV flattens before Linear).
   std::string torch_t7() const {
