@@ -18,6 +18,7 @@ configs=(
   "hog-up1|faceapi-resnet|dlib-hog|dlib68|5point"
   "blazeface|faceapi-resnet|blazeface|dlib68|5point"
   "ssd-faceapi68|faceapi-resnet|ssd|faceapi68|auto"
+  "flip|faceapi-resnet:flip=1|dlib-hog:upsample=0|dlib68|5point"
   "faceres|faceres|dlib-hog:upsample=0|dlib68|auto"
 )
 pairsets=(
