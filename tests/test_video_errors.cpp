@@ -212,6 +212,6 @@ TEST(VideoErrors, BadOptionsAreUsageErrors) {
   o = options_for(video.string());
   o.gallery = (dir / "missing.gallery").string();
   EXPECT_TRUE(run(o).has_value());
-  const auto r = run_command(cli_path() + " stream --source '" + video.string() + "' --detector haar --analyze age");
+  const auto r = run_command(cli_path() + " stream --source '" + video.string() + "' --detector haar --analyze age,shoe-size");
   EXPECT_EQ(r.status, 2) << r.err;
 }

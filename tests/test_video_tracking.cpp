@@ -173,3 +173,27 @@ TEST(VideoTracking, HamiltonTrackedStreamAgreesWithPerFrameRecognition) {
   }
   EXPECT_EQ(starts, ends);
 }
+
+TEST(VideoTracking, AnalyzeDescribesEachTrackOnce) {
+  FACEKIT_REQUIRE_SHARED_DIR();
+  StreamOptions stream;
+  stream.source = hamilton().string();
+  stream.max_frames = 130;  // the first two tracks of the clip
+  stream.analyze = {"age", "gender"};
+  std::vector<TrackEvent> starts;
+  const StreamReport report =
+      run_stream(stream, nullptr, [&](const TrackEvent& e) { if (e.kind == "start") starts.push_back(e); });
+  ASSERT_FALSE(starts.empty());
+  for (const auto& e : starts) {
+    ASSERT_TRUE(e.analysis.has_value()) << "track " << e.track_id;
+    ASSERT_TRUE(e.analysis->age.has_value());
+    EXPECT_GT(*e.analysis->age, 0);
+    EXPECT_LT(*e.analysis->age, 120);
+    ASSERT_EQ(e.analysis->gender.size(), 2u);
+    EXPECT_NEAR(e.analysis->gender[0].second + e.analysis->gender[1].second, 100, 0.01);  // percentages
+  }
+  std::int64_t analysed = 0;
+  for (const auto& s : report.stages)
+    if (s.stage == "analyze") analysed = s.calls;
+  EXPECT_EQ(analysed, report.tracks);  // once per track, not per frame
+}

@@ -93,9 +93,11 @@ void print_summary(std::ostream& out, const StreamReport& r) {
 }
 
 int run_stream_command(StreamCliOptions& o) {
-  if (!o.analyze.empty())
-    throw Error(ErrorCode::InvalidArgument,
-                "--analyze " + o.analyze + ": facekit has no age, gender or emotion models wired in yet");
+  for (std::size_t start = 0; start < o.analyze.size();) {  // "age,gender,emotion"
+    const std::size_t comma = std::min(o.analyze.find(',', start), o.analyze.size());
+    if (comma > start) o.stream.analyze.push_back(o.analyze.substr(start, comma - start));
+    start = comma + 1;
+  }
   if (o.drop && o.no_drop) throw Error(ErrorCode::InvalidArgument, "--drop and --no-drop exclude each other");
   if (o.drop) o.stream.drop_frames = true;
   if (o.no_drop) o.stream.drop_frames = false;
@@ -181,6 +183,9 @@ void add_stream_commands(CLI::App& app, CommandList& commands) {
                   "detect on a copy of the frame with this long side (0 = full resolution)")
       ->capture_default_str();
   cmd->add_option("--recheck", s.recheck_every, "frames between re-embeddings of a track")->capture_default_str();
+  cmd->add_option("--initial-votes", s.initial_votes, "verdicts a new track gathers on consecutive frames")
+      ->capture_default_str();
+  cmd->add_option("--votes", s.max_votes, "latest verdicts a track's identity is the majority of")->capture_default_str();
   cmd->add_option("--min-hits", s.tracker.min_hits, "detections before a track is stable")->capture_default_str();
   cmd->add_option("--max-missed", s.tracker.max_missed, "detection rounds a track survives unseen")
       ->capture_default_str();
@@ -191,7 +196,7 @@ void add_stream_commands(CLI::App& app, CommandList& commands) {
   cmd->add_option("--index", s.index, "gallery index: exact | hnsw[:...]")->capture_default_str();
   cmd->add_option("--out", o->out, "write an annotated video (.mp4, .avi)");
   cmd->add_option("--events", o->events, "write one JSON line per track event to this file (- = stdout)");
-  cmd->add_option("--analyze", o->analyze, "age,gender,emotion (not available yet)");
+  cmd->add_option("--analyze", o->analyze, "per track, once: age,gender,emotion,race,spoof (any of them)");
   cmd->add_flag("--show", o->show, "show the annotated video in a window (when a display exists)");
   cmd->add_option("--max-frames", s.max_frames, "stop after this many frames (0 = all)");
   cmd->add_flag("--drop", o->drop, "drop frames when behind (default for cameras and URLs)");

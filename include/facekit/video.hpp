@@ -25,6 +25,7 @@
 #include <nlohmann/json_fwd.hpp>
 #include <opencv2/core.hpp>
 
+#include "facekit/analyze.hpp"
 #include "facekit/facekit.hpp"
 
 namespace facekit {
@@ -52,6 +53,9 @@ struct StreamOptions {
   int initial_votes = 3;    // verdicts a new stable track gathers on consecutive detected frames
   int max_votes = 5;        // latest per-embedding verdicts a track's identity is decided from (majority)
   TrackerOptions tracker;
+  // Actions of facekit::analyze ("age", "gender", "emotion", "race", "spoof") run once per track, on a
+  // crop around its face when it becomes stable; empty = none.
+  std::vector<std::string> analyze;
 
   std::optional<bool> drop_frames;  // default: true for cameras and URLs, false for files
   std::size_t queue_capacity = 4;   // frames waiting between two stages
@@ -73,6 +77,7 @@ struct TrackedFace {
   double confidence = 0;     // mean confidence of those votes, in [0, 100]
   int votes = 0;             // verdicts behind `identity` / all verdicts
   int total_votes = 0;
+  std::optional<FaceAnalysis> analysis;  // when StreamOptions::analyze asks for it
 };
 
 // A change in a track's life: it becomes stable ("start"), its identity changes ("change"), it ends ("end").
@@ -85,6 +90,7 @@ struct TrackEvent {
   std::int64_t first_frame = 0, last_frame = 0;  // last frame the track was detected on
   double t_start = 0, t_end = 0;                 // seconds from the start of the stream
   Rect box;                                      // latest detected box
+  std::optional<FaceAnalysis> analysis;          // when StreamOptions::analyze asks for it
 };
 
 struct FrameResult {
@@ -97,7 +103,7 @@ struct FrameResult {
 };
 
 struct StageTime {
-  std::string stage;     // decode, detect, track, embed, search
+  std::string stage;     // decode, detect, track, embed, search, analyze
   double total_ms = 0;   // busy time of the stage (stages overlap, so totals exceed the wall time)
   std::int64_t calls = 0;  // frames, or faces for embed and search
 };

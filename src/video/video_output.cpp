@@ -10,6 +10,15 @@
 namespace facekit {
 namespace {
 
+// A track's analysis without the crop-relative facial area (the track's box says where the face is).
+nlohmann::json analysis_json(const FaceAnalysis& a) {
+  nlohmann::json j = a;
+  j.erase("facial_area");
+  j.erase("region");
+  j.erase("face_confidence");
+  return j;
+}
+
 // Boxes in whole pixels, as deepface's facial_area.
 nlohmann::json box_json(const Rect& r) {
   return {{"x", std::lround(r.x)}, {"y", std::lround(r.y)}, {"w", std::lround(r.width)}, {"h", std::lround(r.height)}};
@@ -74,6 +83,7 @@ void to_json(nlohmann::json& j, const TrackedFace& f) {
               {"confidence", round_to(f.confidence, 2)},
               {"votes", f.votes},
               {"total_votes", f.total_votes}});
+  if (f.analysis) j["analysis"] = analysis_json(*f.analysis);
 }
 
 void to_json(nlohmann::json& j, const TrackEvent& e) {
@@ -88,6 +98,7 @@ void to_json(nlohmann::json& j, const TrackEvent& e) {
        {"t_end", round_to(e.t_end, 3)},
        {"box", box_json(e.box)}};
   if (e.kind == "change") j["previous_identity"] = e.previous_identity;
+  if (e.analysis) j["analysis"] = analysis_json(*e.analysis);
 }
 
 void to_json(nlohmann::json& j, const StreamReport& r) {

@@ -7,6 +7,7 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "facekit/analyze.hpp"
 #include "facekit/components.hpp"
 #include "facekit/error.hpp"
 #include "facekit/video.hpp"
@@ -58,6 +59,8 @@ struct TrackState {
   video::TrackIdentity identity;
   std::int64_t last_embedded = -1;
   bool unsettled = false;  // the latest verdict disagreed with the decision
+  bool analysed = false;
+  std::optional<FaceAnalysis> analysis;
   std::string reported;    // identity in the latest event
 };
 
@@ -68,6 +71,7 @@ struct VideoStream::Impl {
   std::unique_ptr<video::FrameSource> source;
   std::unique_ptr<Detector> detector;
   std::unique_ptr<video::Recognizer> recognizer;  // null without a gallery
+  std::optional<AnalyzeOptions> analysis;          // set when options.analyze asks for actions
   video::Tracker tracker;
   std::map<int, TrackState> states;  // stable tracks by id
   bool drop = false;
@@ -177,6 +181,12 @@ struct VideoStream::Impl {
     detected.close();
   }
 
+  TrackEvent event_of(const char* kind, const video::Track& t, const TrackState& s) const {
+    TrackEvent e = event_of(kind, t, s.identity.decision());
+    e.analysis = s.analysis;
+    return e;
+  }
+
   TrackEvent event_of(const char* kind, const video::Track& t, const video::IdentityDecision& d) const {
     TrackEvent e;
     e.kind = kind;
@@ -197,7 +207,7 @@ struct VideoStream::Impl {
       if (!t.stable) continue;
       auto it = states.find(t.id);
       if (it == states.end()) continue;
-      events.push_back(event_of("end", t, it->second.identity.decision()));
+      events.push_back(event_of("end", t, it->second));
       states.erase(it);
     }
   }
@@ -206,7 +216,7 @@ struct VideoStream::Impl {
   void recognise(const DetectedFrame& d, FrameResult& result) {
     for (auto& t : tracker.active()) {
       if (!t.stable) continue;
-      auto [it, is_new] = states.try_emplace(t.id, TrackState{video::TrackIdentity(options.max_votes), -1, false, ""});
+      auto [it, is_new] = states.try_emplace(t.id, TrackState{video::TrackIdentity(options.max_votes), -1, false, false, std::nullopt, ""});
       TrackState& s = it->second;
       if (is_new) {
         std::lock_guard lock(mutex);
@@ -235,12 +245,13 @@ struct VideoStream::Impl {
         std::lock_guard lock(mutex);
         ++report.embeddings;
       }
+      if (analysis && !s.analysed && t.detected) analyse(d.frame.rgb, t, s);
       const video::IdentityDecision decision = s.identity.decision();
       const std::string now = decision.identity.empty() ? "unknown" : decision.identity;
       if (is_new) {
-        result.events.push_back(event_of("start", t, decision));
+        result.events.push_back(event_of("start", t, s));
       } else if (now != s.reported) {
-        TrackEvent e = event_of("change", t, decision);
+        TrackEvent e = event_of("change", t, s);
         e.previous_identity = s.reported;
         result.events.push_back(std::move(e));
         std::lock_guard lock(mutex);
@@ -248,6 +259,26 @@ struct VideoStream::Impl {
       }
       s.reported = now;
     }
+  }
+
+  // Age, gender, ... once per track, on a square crop with a margin around its face: the analyzers
+  // see the face and its surroundings as they would in a photo of that person.
+  void analyse(const cv::Mat& rgb, const video::Track& t, TrackState& s) {
+    s.analysed = true;
+    const auto t0 = Clock::now();
+    const Rect& b = t.detection.box;
+    const double side = std::max(b.width, b.height) * 1.5;
+    const cv::Rect crop = cv::Rect(int(b.x + b.width / 2 - side / 2), int(b.y + b.height / 2 - side / 2), int(side),
+                                   int(side)) &
+                          cv::Rect(0, 0, rgb.cols, rgb.rows);
+    if (crop.width < 8 || crop.height < 8) return;
+    try {
+      auto faces = facekit::analyze(FaceInput::image(rgb(crop).clone()), *analysis);
+      if (!faces.empty()) s.analysis = std::move(faces.front());
+    } catch (const Error&) {
+      // A crop the analyzers cannot use: the track goes without analysis.
+    }
+    add_time("analyze", ms_since(t0));
   }
 
   void collect_faces(FrameResult& result) const {
@@ -266,6 +297,7 @@ struct VideoStream::Impl {
         f.confidence = decision.confidence;
         f.votes = decision.votes;
         f.total_votes = decision.total_votes;
+        f.analysis = it->second.analysis;
       }
       result.faces.push_back(std::move(f));
     }
@@ -293,6 +325,15 @@ VideoStream::VideoStream(StreamOptions options) : impl_(std::make_unique<Impl>(s
   check_options(m.options);
   m.detector = create_detector(m.options.pipeline.detector);
   if (!m.options.gallery.empty()) m.recognizer = std::make_unique<video::Recognizer>(m.options);
+  if (!m.options.analyze.empty()) {
+    AnalyzeOptions a;
+    a.actions = m.options.analyze;
+    a.pipeline.detector = "none";  // the crop is the face
+    a.pipeline.enforce_detection = false;
+    // Checks the action names now, and loads the analyzers' models before the stream starts.
+    facekit::analyze(FaceInput::image(cv::Mat(96, 96, CV_8UC3, cv::Scalar(128, 128, 128))), a);
+    m.analysis = std::move(a);
+  }
   m.source = std::make_unique<video::FrameSource>(m.options.source, m.options.open_timeout_ms, m.options.read_timeout_ms);
   m.drop = m.options.drop_frames.value_or(m.source->live());
 
@@ -303,7 +344,8 @@ VideoStream::VideoStream(StreamOptions options) : impl_(std::make_unique<Impl>(s
   m.report.height = info.height;
   m.report.source_fps = info.fps;
   m.report.source_frames = info.frame_count;
-  for (const char* stage : {"decode", "detect", "track", "embed", "search"}) m.report.stages.push_back({stage, 0, 0});
+  for (const char* stage : {"decode", "detect", "track", "embed", "search", "analyze"})
+    m.report.stages.push_back({stage, 0, 0});
 
   m.started = Clock::now();
   m.reader = std::thread([&m] { m.read_loop(); });
