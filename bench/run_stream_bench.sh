@@ -10,7 +10,7 @@
 # environment:
 #   BUILD_DIR   build directory with the facekit CLI and facekit_video_recall (default <repo>/build)
 #   SHARED_DIR  the shared folder (default <repo>/../shared)
-#   THREADS     engine threads for `facekit stream` (default 0 = all cores)
+#   THREADS     engine threads for `facekit stream` (default 1, the CLI's default; 0 = all cores)
 #   CANDIDATES  "SPEC@LONG_SIDE ..." (default below); LONG_SIDE 0 = full resolution
 #   SKIP_RECALL=1  only the fps part
 # Output: a markdown table on stdout; raw JSON in $BUILD_DIR/stream-bench/<timestamp>/.
@@ -19,7 +19,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD_DIR:-$ROOT/build}
 SHARED=${SHARED_DIR:-$ROOT/../shared}
-THREADS=${THREADS:-0}
+THREADS=${THREADS:-1}
 CANDIDATES=${CANDIDATES:-"dlib-hog:upsample=0@0 dlib-hog:upsample=0@640 blazeface@640 tiny:input_size=416@0 tiny:input_size=608@0 ssd@0"}
 OUT=$BUILD/stream-bench/$(date +%Y%m%d-%H%M%S)
 mkdir -p "$OUT"
@@ -31,7 +31,7 @@ EXAMPLES=$SHARED/data/faces
 CLIPS=("$EXAMPLES/face_recognition/examples/short_hamilton_clip.mp4" "$EXAMPLES/facenet-pytorch/examples/video.mp4")
 
 echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(nproc) cores;" \
-  "facekit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo export); stream threads: $THREADS (0 = all);" \
+  "facekit $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo export); stream engine threads: $THREADS (0 = all);" \
   "model faceapi-resnet, 5point, dlib68"
 
 # Gallery: the two reference faces of the hamilton clip (face_recognition's facerec_from_video_file.py).
