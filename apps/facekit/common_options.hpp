@@ -20,6 +20,10 @@ struct CommonOptions {
     cmd->add_option("--landmarker", pipeline.landmarker, "68-point landmark model")->capture_default_str();
     cmd->add_option("--max-pixels", pipeline.image.max_pixels, "refuse larger images")->capture_default_str();
     cmd->add_flag("--allow-no-face", allow_no_face, "use the whole image when no face is found");
+    cmd->add_flag("--anti-spoofing", pipeline.anti_spoofing,
+                  "check every face with the antispoof model; verify and represent refuse a face judged not real");
+    cmd->add_option("--spoof-threshold", pipeline.spoof_threshold, "a face is real when its antispoof score >= this")
+        ->capture_default_str();
     cmd->add_option("--threads", threads, "engine threads (0 = all cores)");
     cmd->add_flag("--json", json, "JSON on stdout");
   }

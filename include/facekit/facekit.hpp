@@ -31,6 +31,7 @@ struct PipelineOptions {
   // deepface's anti_spoofing: extract_faces adds is_real and antispoof_score to each face;
   // represent and verify refuse (ErrorCode::NoFace, "spoof detected") a face judged not real.
   bool anti_spoofing = false;
+  double spoof_threshold = 0.5;  // a face is real when its antispoof score is at least this
   ImageLoadOptions image;
 };
 

@@ -55,12 +55,13 @@ std::string input_name(const FaceInput& input) { return input.path.empty() ? "im
 // deepface's anti_spoofing for represent and verify: a face judged not real stops the call.
 void refuse_spoof(const cv::Mat& rgb, const PipelineFace& face, const std::string& what, const PipelineOptions& options) {
   if (!options.anti_spoofing) return;
-  const auto verdict = analysis::check_spoof(rgb, face);
+  const auto verdict = analysis::check_spoof(rgb, face, options.spoof_threshold);
   if (!verdict.is_real) {
     const FacialArea a = facial_area_of(face, rgb.size());
     throw Error(ErrorCode::NoFace, what + ": spoof detected (face at " + std::to_string(a.x) + "," + std::to_string(a.y) +
                                        " " + std::to_string(a.w) + "x" + std::to_string(a.h) + ": antispoof score " +
-                                       std::to_string(verdict.score) + " < 0.5)");
+                                       std::to_string(verdict.score) + " < " +
+                                       std::to_string(options.spoof_threshold) + ")");
   }
 }
 
@@ -74,7 +75,7 @@ std::vector<ExtractedFace> extract_faces(const FaceInput& input, const PipelineO
     ExtractedFace e{f.chip, facial_area_of(f, rgb.size()), f.whole_image ? 0.0 : f.region.detection.score,
                     f.region.landmarks};
     if (options.anti_spoofing) {
-      const auto verdict = analysis::check_spoof(rgb, f);
+      const auto verdict = analysis::check_spoof(rgb, f, options.spoof_threshold);
       e.is_real = verdict.is_real;
       e.antispoof_score = verdict.score;
     }
