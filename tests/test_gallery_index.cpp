@@ -220,8 +220,9 @@ TEST_P(EveryIndexKind, WriteReadRoundTripAndDamage) {
 
 // Faiss kinds when built with it: IVF removes natively, HNSW through tombstones.
 std::vector<std::string> index_specs_under_test() {
-  std::vector<std::string> specs = {"exact", "hnsw"};
-  if (faiss_available()) specs.insert(specs.end(), {"faiss:IVF16,Flat@nprobe=4", "faiss:HNSW16@efSearch=64"});
+  std::vector<std::string> specs = {"exact", "exact:int8", "hnsw"};
+  if (faiss_available())
+    specs.insert(specs.end(), {"faiss:IVF16,Flat@nprobe=4", "faiss:HNSW16@efSearch=64", "ivfpq:nlist=16,m=8,nbits=4"});
   return specs;
 }
 

@@ -1,4 +1,7 @@
-// "exact": brute-force search over float32 rows.
+// "exact": brute-force search over float32 rows; "exact:int8": the same scan over int8 codes with
+// one scale per row (code = round(127 x / max|x|)), a quarter of the bytes to read, so a single
+// query, which is bound by memory bandwidth, runs up to 4x faster. Its results are exact for the
+// reconstructed rows (scale * code): distances to the stored approximation, not to the input.
 //
 // Distances use |x - q|^2 = |x|^2 - 2 x.q + |q|^2 with |x|^2 stored at add time, so the inner loop
 // is one FMA per element for either metric. Rows are scanned in tiles small enough to stay in L2
@@ -27,19 +30,36 @@ inline float horizontal_sum(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
-// out[g * nrows + r] = queries[g] . rows[r] for G queries and nrows rows of `dim` floats.
-// Two rows at a time share each query load: 8 accumulators, 6 loads per 8 FMAs for G = 4.
-template <int G>
-void dot_tile(const float* rows, std::size_t nrows, const float* const* queries, int dim, float* out) {
+// How a row's elements are stored: float32 as given, or int8 codes widened to float on load.
+struct Float32Code {
+  using Code = float;
+  static constexpr bool kScaled = false;
+  static __m256 load8(const float* p) { return _mm256_loadu_ps(p); }
+};
+struct Int8Code {
+  using Code = std::int8_t;
+  static constexpr bool kScaled = true;
+  static __m256 load8(const std::int8_t* p) {
+    return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))));
+  }
+};
+
+// out[g * nrows + r] = scale[r] * (queries[g] . rows[r]) for G queries and nrows rows of `dim`
+// codes (scales == nullptr: 1). Two rows at a time share each query load: 8 accumulators, 6 loads
+// per 8 FMAs for G = 4.
+template <typename C, int G>
+void dot_tile(const typename C::Code* rows, const float* scales, std::size_t nrows, const float* const* queries,
+              int dim, float* out) {
   const int vec_end = dim & ~7;
+  auto scale = [&](std::size_t r) { return scales ? scales[r] : 1.f; };
   std::size_t r = 0;
   for (; r + 2 <= nrows; r += 2) {
-    const float* x0 = rows + r * dim;
-    const float* x1 = x0 + dim;
+    const auto* x0 = rows + r * dim;
+    const auto* x1 = x0 + dim;
     __m256 acc0[G], acc1[G];
     for (int g = 0; g < G; ++g) acc0[g] = acc1[g] = _mm256_setzero_ps();
     for (int j = 0; j < vec_end; j += 8) {
-      const __m256 a = _mm256_loadu_ps(x0 + j), b = _mm256_loadu_ps(x1 + j);
+      const __m256 a = C::load8(x0 + j), b = C::load8(x1 + j);
       for (int g = 0; g < G; ++g) {
         const __m256 q = _mm256_loadu_ps(queries[g] + j);
         acc0[g] = _mm256_fmadd_ps(q, a, acc0[g]);
@@ -49,36 +69,37 @@ void dot_tile(const float* rows, std::size_t nrows, const float* const* queries,
     for (int g = 0; g < G; ++g) {
       float s0 = horizontal_sum(acc0[g]), s1 = horizontal_sum(acc1[g]);
       for (int j = vec_end; j < dim; ++j) {
-        s0 += queries[g][j] * x0[j];
-        s1 += queries[g][j] * x1[j];
+        s0 += queries[g][j] * float(x0[j]);
+        s1 += queries[g][j] * float(x1[j]);
       }
-      out[g * nrows + r] = s0;
-      out[g * nrows + r + 1] = s1;
+      out[g * nrows + r] = scale(r) * s0;
+      out[g * nrows + r + 1] = scale(r + 1) * s1;
     }
   }
   for (; r < nrows; ++r) {
-    const float* x = rows + r * dim;
+    const auto* x = rows + r * dim;
     for (int g = 0; g < G; ++g) {
       __m256 acc = _mm256_setzero_ps();
-      for (int j = 0; j < vec_end; j += 8)
-        acc = _mm256_fmadd_ps(_mm256_loadu_ps(queries[g] + j), _mm256_loadu_ps(x + j), acc);
+      for (int j = 0; j < vec_end; j += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(queries[g] + j), C::load8(x + j), acc);
       float s = horizontal_sum(acc);
-      for (int j = vec_end; j < dim; ++j) s += queries[g][j] * x[j];
-      out[g * nrows + r] = s;
+      for (int j = vec_end; j < dim; ++j) s += queries[g][j] * float(x[j]);
+      out[g * nrows + r] = scale(r) * s;
     }
   }
 }
 
-void dot_tile_any(const float* rows, std::size_t nrows, const float* const* queries, int group, int dim, float* out) {
+template <typename C>
+void dot_tile_any(const typename C::Code* rows, const float* scales, std::size_t nrows, const float* const* queries,
+                  int group, int dim, float* out) {
   switch (group) {
     case 1:
-      return dot_tile<1>(rows, nrows, queries, dim, out);
+      return dot_tile<C, 1>(rows, scales, nrows, queries, dim, out);
     case 2:
-      return dot_tile<2>(rows, nrows, queries, dim, out);
+      return dot_tile<C, 2>(rows, scales, nrows, queries, dim, out);
     case 3:
-      return dot_tile<3>(rows, nrows, queries, dim, out);
+      return dot_tile<C, 3>(rows, scales, nrows, queries, dim, out);
     default:
-      return dot_tile<4>(rows, nrows, queries, dim, out);
+      return dot_tile<C, 4>(rows, scales, nrows, queries, dim, out);
   }
 }
 
@@ -86,6 +107,24 @@ float squared_norm(const float* x, int dim) {
   float s = 0;
   for (int j = 0; j < dim; ++j) s += x[j] * x[j];
   return s;
+}
+
+// Stores v as codes; returns the squared norm of what is stored (the row the scan sees).
+float encode(const float* v, int dim, float* codes, float*) {
+  std::copy(v, v + dim, codes);
+  return squared_norm(v, dim);
+}
+float encode(const float* v, int dim, std::int8_t* codes, float* scale) {
+  float largest = 0;
+  for (int j = 0; j < dim; ++j) largest = std::max(largest, std::abs(v[j]));
+  *scale = largest / 127.f;
+  const float inverse = largest > 0 ? 127.f / largest : 0.f;
+  std::int64_t sum = 0;
+  for (int j = 0; j < dim; ++j) {
+    codes[j] = std::int8_t(std::lround(v[j] * inverse));
+    sum += std::int64_t(codes[j]) * codes[j];
+  }
+  return *scale * *scale * float(sum);
 }
 
 // k best (smallest key) hits as a max-heap: the worst kept hit is on top, so most rows are
@@ -112,12 +151,15 @@ class TopK {
   std::size_t k_, size_ = 0;
 };
 
+template <typename C>
 class ExactIndex final : public Index {
+  using Code = typename C::Code;
+
  public:
   ExactIndex(int dim, IndexMetric metric) : dim_(dim), metric_(metric) {
     if (dim <= 0) throw Error(ErrorCode::InvalidArgument, "exact index: dimension must be positive");
   }
-  std::string spec() const override { return "exact"; }
+  std::string spec() const override { return C::kScaled ? "exact:int8" : "exact"; }
   int dim() const override { return dim_; }
   IndexMetric metric() const override { return metric_; }
   std::size_t size() const override { return ids_.size(); }
@@ -125,16 +167,17 @@ class ExactIndex final : public Index {
   void add(std::span<const std::int64_t> ids, const float* vectors) override {
     data_.reserve(data_.size() + ids.size() * dim_);
     for (std::size_t i = 0; i < ids.size(); ++i) {
-      const float* v = vectors + i * dim_;
+      std::size_t row = ids_.size();
       if (auto it = row_of_.find(ids[i]); it != row_of_.end()) {
-        std::copy(v, v + dim_, data_.begin() + it->second * dim_);
-        norms_[it->second] = squared_norm(v, dim_);
-        continue;
+        row = it->second;
+      } else {
+        row_of_.emplace(ids[i], row);
+        ids_.push_back(ids[i]);
+        data_.resize(data_.size() + dim_);
+        norms_.push_back(0);
+        if constexpr (C::kScaled) scales_.push_back(0);
       }
-      row_of_.emplace(ids[i], ids_.size());
-      ids_.push_back(ids[i]);
-      data_.insert(data_.end(), v, v + dim_);
-      norms_.push_back(squared_norm(v, dim_));
+      norms_[row] = encode(vectors + i * dim_, dim_, data_.data() + row * dim_, C::kScaled ? &scales_[row] : nullptr);
     }
   }
 
@@ -149,11 +192,13 @@ class ExactIndex final : public Index {
       if (row != last) {
         std::copy(data_.begin() + last * dim_, data_.begin() + (last + 1) * dim_, data_.begin() + row * dim_);
         norms_[row] = norms_[last];
+        if constexpr (C::kScaled) scales_[row] = scales_[last];
         ids_[row] = ids_[last];
         row_of_[ids_[row]] = row;
       }
       ids_.pop_back();
       norms_.pop_back();
+      if constexpr (C::kScaled) scales_.pop_back();
       data_.resize(ids_.size() * dim_);
       ++removed;
     }
@@ -162,25 +207,38 @@ class ExactIndex final : public Index {
 
   SearchResults search(const float* queries, std::size_t nq, std::size_t k) const override;
 
+  // Payload: row count, ids, codes, then (int8) the scales; codes are stored as they are, so a
+  // loaded index answers exactly as the saved one.
   void save_payload(std::FILE* out) const override {
     const std::uint64_t n = ids_.size();
     bool ok = std::fwrite(&n, sizeof n, 1, out) == 1;
     ok = ok && std::fwrite(ids_.data(), sizeof(std::int64_t), n, out) == n;
-    ok = ok && std::fwrite(data_.data(), sizeof(float), n * dim_, out) == n * dim_;
+    ok = ok && std::fwrite(data_.data(), sizeof(Code), n * dim_, out) == n * dim_;
+    if constexpr (C::kScaled) ok = ok && std::fwrite(scales_.data(), sizeof(float), n, out) == n;
     if (!ok) throw Error(ErrorCode::Internal, "exact index: write failed");
   }
 
   void load_payload(std::FILE* in, std::uint64_t bytes) override {
     std::uint64_t n = 0;
-    if (std::fread(&n, sizeof n, 1, in) != 1 || bytes != sizeof n + n * (sizeof(std::int64_t) + sizeof(float) * dim_))
+    const std::uint64_t row_bytes = sizeof(std::int64_t) + sizeof(Code) * dim_ + (C::kScaled ? sizeof(float) : 0);
+    if (std::fread(&n, sizeof n, 1, in) != 1 || bytes != sizeof n + n * row_bytes)
       throw Error(ErrorCode::DecodeFailed, "exact index: payload size does not match its row count");
-    std::vector<std::int64_t> ids(n);
-    std::vector<float> data(n * dim_);
-    if (std::fread(ids.data(), sizeof(std::int64_t), n, in) != n ||
-        std::fread(data.data(), sizeof(float), n * dim_, in) != n * dim_)
+    ExactIndex loaded(dim_, metric_);
+    loaded.ids_.resize(n);
+    loaded.data_.resize(n * dim_);
+    loaded.scales_.resize(C::kScaled ? n : 0);
+    if (std::fread(loaded.ids_.data(), sizeof(std::int64_t), n, in) != n ||
+        std::fread(loaded.data_.data(), sizeof(Code), n * dim_, in) != n * dim_ ||
+        std::fread(loaded.scales_.data(), sizeof(float), loaded.scales_.size(), in) != loaded.scales_.size())
       throw Error(ErrorCode::DecodeFailed, "exact index: truncated payload");
-    *this = ExactIndex(dim_, metric_);
-    add(ids, data.data());
+    for (std::size_t r = 0; r < n; ++r) {
+      if (!loaded.row_of_.emplace(loaded.ids_[r], r).second)
+        throw Error(ErrorCode::DecodeFailed, "exact index: duplicate id in payload");
+      float sum = 0;
+      for (int j = 0; j < dim_; ++j) sum += float(loaded.data_[r * dim_ + j]) * float(loaded.data_[r * dim_ + j]);
+      loaded.norms_.push_back(C::kScaled ? loaded.scales_[r] * loaded.scales_[r] * sum : sum);
+    }
+    *this = std::move(loaded);
   }
 
  private:
@@ -190,17 +248,19 @@ class ExactIndex final : public Index {
 
   int dim_;
   IndexMetric metric_;
-  std::vector<float> data_;   // size() rows of dim_ floats
-  std::vector<float> norms_;  // |row|^2
+  std::vector<Code> data_;    // size() rows of dim_ codes
+  std::vector<float> scales_; // int8: per row, value = scale * code
+  std::vector<float> norms_;  // |stored row|^2
   std::vector<std::int64_t> ids_;
   std::unordered_map<std::int64_t, std::size_t> row_of_;
 };
 
-void ExactIndex::scan(std::size_t row_begin, std::size_t row_end, const float* queries, std::size_t q_begin,
+template <typename C>
+void ExactIndex<C>::scan(std::size_t row_begin, std::size_t row_end, const float* queries, std::size_t q_begin,
                       std::size_t q_end, TopK* heaps) const {
   constexpr int kGroup = 4;
   // ~128 KiB of rows per tile: stays in L2 while every query group passes over it.
-  const std::size_t tile = std::max<std::size_t>(16, (128 * 1024) / (sizeof(float) * dim_));
+  const std::size_t tile = std::max<std::size_t>(16, (128 * 1024) / (sizeof(Code) * dim_));
   std::vector<float> dots(kGroup * tile);
   const bool l2 = metric_ == IndexMetric::L2;
   for (std::size_t r0 = row_begin; r0 < row_end; r0 += tile) {
@@ -209,7 +269,8 @@ void ExactIndex::scan(std::size_t row_begin, std::size_t row_end, const float* q
       const int group = int(std::min<std::size_t>(kGroup, q_end - q0));
       const float* qs[kGroup];
       for (int g = 0; g < group; ++g) qs[g] = queries + (q0 + g) * dim_;
-      dot_tile_any(data_.data() + r0 * dim_, nrows, qs, group, dim_, dots.data());
+      dot_tile_any<C>(data_.data() + r0 * dim_, C::kScaled ? scales_.data() + r0 : nullptr, nrows, qs, group, dim_,
+                      dots.data());
       for (int g = 0; g < group; ++g) {
         TopK& heap = heaps[q0 + g - q_begin];
         const float* d = dots.data() + g * nrows;
@@ -227,7 +288,8 @@ void ExactIndex::scan(std::size_t row_begin, std::size_t row_end, const float* q
   }
 }
 
-SearchResults ExactIndex::search(const float* queries, std::size_t nq, std::size_t k) const {
+template <typename C>
+SearchResults ExactIndex<C>::search(const float* queries, std::size_t nq, std::size_t k) const {
   SearchResults res;
   res.nq = nq;
   res.k = k;
@@ -289,8 +351,10 @@ SearchResults ExactIndex::search(const float* queries, std::size_t nq, std::size
 
 }  // namespace
 
-std::unique_ptr<Index> create_exact_index(int dim, IndexMetric metric) {
-  return std::make_unique<ExactIndex>(dim, metric);
+std::unique_ptr<Index> create_exact_index(int dim, IndexMetric metric, const std::string& storage) {
+  if (storage.empty() || storage == "float32") return std::make_unique<ExactIndex<Float32Code>>(dim, metric);
+  if (storage == "int8") return std::make_unique<ExactIndex<Int8Code>>(dim, metric);
+  throw Error(ErrorCode::InvalidArgument, "exact index: unknown storage '" + storage + "' (float32 or int8)");
 }
 
 }  // namespace facekit

@@ -8,6 +8,7 @@
 // results by searching deeper, until the gallery rebuilds the index (see Index::tombstones()).
 // Training: the first add() trains untrained indexes (IVF, PQ) on the vectors it is given.
 #include "facekit/error.hpp"
+#include "facekit/registry.hpp"
 #include "gallery/index.hpp"
 
 #ifdef FACEKIT_HAVE_FAISS
@@ -29,6 +30,24 @@
 #endif
 
 namespace facekit {
+
+std::string ivfpq_faiss_description(const std::string& options, int dim) {
+  const auto o = ComponentOptions::parse(options.empty() ? "ivfpq" : "ivfpq:" + options);
+  o.check_known({"nlist", "m", "nbits", "nprobe", "refine"});
+  const int nlist = o.get_int("nlist", 1024), m = o.get_int("m", 32), nbits = o.get_int("nbits", 8),
+            nprobe = o.get_int("nprobe", 16), refine = o.get_int("refine", 0);
+  if (nlist < 1 || m < 1 || dim % m != 0 || nbits < 1 || nbits > 16 || nprobe < 1 || refine < 0)
+    throw Error(ErrorCode::InvalidArgument, "ivfpq index: need nlist >= 1, m dividing the dimension " +
+                                                std::to_string(dim) + ", 1 <= nbits <= 16, nprobe >= 1, refine >= 0");
+  if (!faiss_available())
+    throw Error(ErrorCode::Unsupported, "ivfpq index needs Faiss: this facekit was built without it "
+                                        "(install libfaiss-dev and rebuild), use exact or hnsw");
+  std::string description = "IVF" + std::to_string(nlist) + ",PQ" + std::to_string(m) + "x" + std::to_string(nbits);
+  if (refine > 0) description += ",RFlat";
+  description += "@nprobe=" + std::to_string(nprobe);
+  if (refine > 0) description += ",k_factor_rf=" + std::to_string(refine);
+  return description;
+}
 
 #ifdef FACEKIT_HAVE_FAISS
 namespace {

@@ -100,16 +100,21 @@ const char* index_metric_name(IndexMetric metric) { return metric == IndexMetric
 std::vector<std::string> index_kinds() {
   std::vector<std::string> kinds = {
       "exact: brute force over float32 (SIMD, batched, all cores); recall 1",
+      "exact:int8: brute force over int8 codes with a scale per row; 1/4 the memory, near-exact",
       "hnsw[:M=32,ef_construction=200,ef_search=128]: hnswlib graph, approximate, fast at any size"};
   if (faiss_available())
+  {
     kinds.push_back("faiss:<factory string>: Faiss, e.g. faiss:IVF1024,PQ32 (trained on the first add), faiss:HNSW32");
+    kinds.push_back("ivfpq[:nlist=1024,m=32,nbits=8,nprobe=16,refine=0]: Faiss IVF-PQ, compressed, for millions");
+  }
   return kinds;
 }
 
 std::unique_ptr<Index> create_index(const std::string& spec, int dim, IndexMetric metric) {
   const auto colon = spec.find(':');
   const std::string kind = spec.substr(0, colon), options = colon == std::string::npos ? "" : spec.substr(colon + 1);
-  if (kind == "exact" && options.empty()) return create_exact_index(dim, metric);
+  if (kind == "exact") return create_exact_index(dim, metric, options);
+  if (kind == "ivfpq") return create_faiss_index(ivfpq_faiss_description(options, dim), dim, metric);
   if (kind == "hnsw") return create_hnsw_index(options, dim, metric);
   if (kind == "faiss") return create_faiss_index(options, dim, metric);
   std::string valid;

@@ -1,8 +1,11 @@
 // Vector indexes behind one interface, modelled on Faiss's Index: add(ids, vectors), remove(ids),
 // search(queries, k), persisted to a file. Kinds are chosen by a factory string:
 //   "exact"                              brute force over float32 (SIMD, batched, multi-threaded)
+//   "exact:int8"                         the same over int8 codes with a scale per row (1/4 the bytes)
 //   "hnsw[:M=32,ef_construction=200,ef_search=128]"   hnswlib (NMSLIB's HNSW), approximate
 //   "faiss:<index_factory string>"       Faiss ("IVF1024,PQ32", "HNSW32", ...), when built with it
+//   "ivfpq[:nlist=1024,m=32,nbits=8,nprobe=16,refine=0]"   shorthand for faiss:IVF<nlist>,PQ<m>x<nbits>
+//                                        (refine=R > 0: re-rank R*k candidates on the full vectors, RFlat)
 // Ids are the gallery's face ids: chosen by the caller, never reused, so deletes are by id.
 #pragma once
 #include <cstdint>
@@ -60,9 +63,11 @@ void write_index(const Index& index, const std::string& path, const std::string&
 std::unique_ptr<Index> read_index(const std::string& path, std::string* metadata = nullptr);
 
 // Factories for the individual kinds (index.cpp dispatches to these).
-std::unique_ptr<Index> create_exact_index(int dim, IndexMetric metric);
+std::unique_ptr<Index> create_exact_index(int dim, IndexMetric metric, const std::string& storage = "");
 std::unique_ptr<Index> create_hnsw_index(const std::string& options, int dim, IndexMetric metric);
 std::unique_ptr<Index> create_faiss_index(const std::string& description, int dim, IndexMetric metric);
+// The faiss factory string an "ivfpq" spec stands for; throws Unsupported without Faiss.
+std::string ivfpq_faiss_description(const std::string& options, int dim);
 bool faiss_available();  // built with Faiss (Debian libfaiss-dev)
 
 }  // namespace facekit
