@@ -7,6 +7,7 @@ import sys
 
 def main(out_dir, configs):
     print("# Accuracy\n")
+    print("Identification (rank-1 on LFW, exact vs approximate gallery search): [identification.md](identification.md).\n")
     print("Produced by `bash eval/run_accuracy.sh` (10-fold protocol: each fold's threshold is chosen on the")
     print("other nine; mean +- standard deviation over folds). LFW here is the shared 250x250 grayscale,")
     print("pre-aligned copy (View 2, 6,000 pairs). `fallback` counts images where the detector found no face")
