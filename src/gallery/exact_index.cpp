@@ -290,12 +290,7 @@ void ExactIndex<C>::scan(std::size_t row_begin, std::size_t row_end, const float
 
 template <typename C>
 SearchResults ExactIndex<C>::search(const float* queries, std::size_t nq, std::size_t k) const {
-  SearchResults res;
-  res.nq = nq;
-  res.k = k;
-  res.ids.assign(nq * k, -1);
-  res.distances.assign(nq * k, metric_ == IndexMetric::L2 ? std::numeric_limits<float>::infinity()
-                                                          : -std::numeric_limits<float>::infinity());
+  SearchResults res = SearchResults::no_hits(nq, k, metric_);
   const std::size_t n = size();
   const std::size_t kk = std::min(k, n);
   if (n == 0 || nq == 0 || kk == 0) return res;

@@ -136,12 +136,7 @@ class FaissIndex final : public Index {
   }
 
   SearchResults search(const float* queries, std::size_t nq, std::size_t k) const override {
-    SearchResults res;
-    res.nq = nq;
-    res.k = k;
-    res.ids.assign(nq * k, -1);
-    const bool l2 = metric_ == IndexMetric::L2;
-    res.distances.assign(nq * k, l2 ? std::numeric_limits<float>::infinity() : -std::numeric_limits<float>::infinity());
+    SearchResults res = SearchResults::no_hits(nq, k, metric_);
     if (size() == 0 || k == 0) return res;
     // Deep enough that k live hits remain after dropping every tombstone.
     const std::size_t deep = std::min<std::size_t>(k + tombstones_.size(), std::size_t(index_->ntotal));

@@ -112,12 +112,7 @@ class HnswIndex final : public Index {
   }
 
   SearchResults search(const float* queries, std::size_t nq, std::size_t k) const override {
-    SearchResults res;
-    res.nq = nq;
-    res.k = k;
-    res.ids.assign(nq * k, -1);
-    res.distances.assign(nq * k, metric_ == IndexMetric::L2 ? std::numeric_limits<float>::infinity()
-                                                            : -std::numeric_limits<float>::infinity());
+    SearchResults res = SearchResults::no_hits(nq, k, metric_);
     if (size() == 0 || k == 0) return res;
     parallel_for(nq, 16, 0, [&](std::size_t b, std::size_t e, std::size_t) {
       for (std::size_t q = b; q < e; ++q) {

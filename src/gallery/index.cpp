@@ -8,6 +8,7 @@
 #include <atomic>
 #include <cstring>
 #include <filesystem>
+#include <limits>
 
 #include <nlohmann/json.hpp>
 
@@ -94,6 +95,16 @@ IndexMetric parse_index_metric(const std::string& name) {
 }
 
 }  // namespace
+
+SearchResults SearchResults::no_hits(std::size_t nq, std::size_t k, IndexMetric metric) {
+  SearchResults res;
+  res.nq = nq;
+  res.k = k;
+  res.ids.assign(nq * k, -1);
+  res.distances.assign(nq * k, metric == IndexMetric::L2 ? std::numeric_limits<float>::infinity()
+                                                         : -std::numeric_limits<float>::infinity());
+  return res;
+}
 
 const char* index_metric_name(IndexMetric metric) { return metric == IndexMetric::L2 ? "l2" : "inner_product"; }
 

@@ -26,6 +26,9 @@ struct SearchResults {
   std::size_t nq = 0, k = 0;
   std::vector<std::int64_t> ids;  // nq * k, row-major, best first; -1 past the last hit
   std::vector<float> distances;   // same layout; squared L2 or inner product
+
+  // nq x k slots, all empty: id -1 at the worst distance of the metric (+inf for L2, -inf for inner product).
+  static SearchResults no_hits(std::size_t nq, std::size_t k, IndexMetric metric);
 };
 
 class Index {
