@@ -17,15 +17,6 @@ using namespace facekit;
 
 namespace {
 
-PipelineOptions faceapi_options() {
-  PipelineOptions o;
-  o.detector = "ssd";
-  o.align = "faceapi";
-  o.landmarker = "faceapi68";
-  o.enforce_detection = false;
-  return o;
-}
-
 // face-api's expression order, as faceapi_*.json stores them, from our deepface-labelled percentages.
 std::vector<float> faceapi_expressions(const FaceAnalysis& a) {
   auto pct = [&](const char* label) {
@@ -58,7 +49,7 @@ struct AnalysedFace {
 std::vector<AnalysedFace> analyse_image(const std::string& rel_path) {
   const auto path = (test::shared_dir() / rel_path).string();
   const cv::Mat rgb = load_image(path, {.max_pixels = 100'000'000, .apply_exif_orientation = false});
-  Pipeline pipeline(faceapi_options());
+  Pipeline pipeline(test::faceapi_reference_options());
   auto age_gender = analysis::analyzer_entry("faceapi-age-gender").create();
   auto expression = analysis::analyzer_entry("faceapi-expression").create();
   std::vector<AnalysedFace> out;

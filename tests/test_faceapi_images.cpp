@@ -18,16 +18,6 @@ using namespace facekit;
 
 namespace {
 
-PipelineOptions faceapi_options() {
-  PipelineOptions o;
-  o.detector = "ssd";
-  o.align = "faceapi";
-  o.landmarker = "faceapi68";
-  o.model = "faceapi-resnet";
-  o.enforce_detection = false;
-  return o;
-}
-
 std::vector<double> box_of(const Rect& r) { return {r.x, r.y, r.width, r.height}; }
 std::vector<int> rect_of(const cv::Rect& r) { return {r.x, r.y, r.width, r.height}; }
 
@@ -54,7 +44,7 @@ std::vector<PipelineFace> run_faces(Pipeline& pipeline, const std::string& rel_p
 
 TEST(FaceApiImages, PngExactTier) {
   FACEKIT_REQUIRE_SHARED_DIR();
-  Pipeline pipeline(faceapi_options());
+  Pipeline pipeline(test::faceapi_reference_options());
   const auto golden = test::load_golden("faceapi_png.json");
   int compared = 0;
   for (const auto& img : golden.at("images")) {
@@ -96,7 +86,7 @@ TEST(FaceApiImages, PngExactTier) {
 
 TEST(FaceApiImages, JpegOwnDecoderTier) {
   FACEKIT_REQUIRE_SHARED_DIR();
-  Pipeline pipeline(faceapi_options());
+  Pipeline pipeline(test::faceapi_reference_options());
   const auto golden = test::load_golden("faceapi_images.json");
   int shifted = 0, total = 0;
   for (const auto& img : golden.at("images")) {

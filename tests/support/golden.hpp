@@ -8,9 +8,22 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "facekit/facekit.hpp"
 #include "support/test_support.hpp"
 
 namespace facekit::test {
+
+// The pipeline shared/reference ran to make faceapi_*.json: face-api.js's SSD, its 68-point landmarks and
+// its landmark box, with the whole image used when SSD finds nothing.
+inline PipelineOptions faceapi_reference_options() {
+  PipelineOptions o;
+  o.detector = "ssd";
+  o.align = "faceapi";
+  o.landmarker = "faceapi68";
+  o.model = "faceapi-resnet";
+  o.enforce_detection = false;
+  return o;
+}
 
 inline nlohmann::json load_golden(const std::string& name) {
   auto path = shared_dir() / "reference" / "golden" / name;
