@@ -9,6 +9,7 @@ void register_basic_detectors(Registry<Detector>& registry);    // detect/whole_
 void register_ssd_detector(Registry<Detector>& registry);       // detect/ssd_detector.cpp
 void register_haar_detector(Registry<Detector>& registry);      // detect/haar_detector.cpp
 void register_dlib_hog_detector(Registry<Detector>& registry);  // detect/dlib_hog_detector.cpp
+void register_hog_cascade_detector(Registry<Detector>& registry);  // detect/hog_cascade_detector.cpp
 void register_tiny_detector(Registry<Detector>& registry);       // detect/tiny_detector.cpp
 void register_blazeface_detector(Registry<Detector>& registry);  // detect/blazeface.cpp
 void register_faceapi_landmarkers(Registry<Landmarker>& registry);  // align/faceapi_landmarker.cpp

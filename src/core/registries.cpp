@@ -14,6 +14,7 @@ Registry<Detector>& detector_registry() {
     register_blazeface_detector(r);
     register_haar_detector(r);
     register_dlib_hog_detector(r);
+    register_hog_cascade_detector(r);
     register_basic_detectors(r);
     return r;
   }();

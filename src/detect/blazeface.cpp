@@ -17,23 +17,58 @@
 
 namespace facekit::blazeface {
 
-std::vector<Anchor> generate_anchors(int input_size) {
-  const int strides[2] = {input_size / 16, input_size / 8};
-  const int per_cell[2] = {2, 6};
+std::vector<AnchorLevel> human_anchor_levels(int input_size) { return {{input_size / 16, 2}, {input_size / 8, 6}}; }
+
+std::vector<Anchor> generate_anchors(int input_size, const std::vector<AnchorLevel>& levels) {
   std::vector<Anchor> anchors;
-  for (int level = 0; level < 2; ++level) {
-    const int stride = strides[level];
-    const int grid = (input_size + stride - 1) / stride;
+  for (const AnchorLevel& level : levels) {
+    const int grid = (input_size + level.stride - 1) / level.stride;
     for (int gy = 0; gy < grid; ++gy)
       for (int gx = 0; gx < grid; ++gx)
-        for (int n = 0; n < per_cell[level]; ++n)
-          anchors.push_back({static_cast<float>(stride * (gx + 0.5)), static_cast<float>(stride * (gy + 0.5))});
+        for (int n = 0; n < level.per_cell; ++n)
+          anchors.push_back(
+              {static_cast<float>(level.stride * (gx + 0.5)), static_cast<float>(level.stride * (gy + 0.5))});
   }
   return anchors;
 }
 
+std::vector<Anchor> generate_anchors(int input_size) {
+  return generate_anchors(input_size, human_anchor_levels(input_size));
+}
+
+const std::vector<Variant>& variants() {
+  static const std::vector<Variant> all = {
+      {"blazeface", "human/blazeface", 256, human_anchor_levels(256),
+       "BlazeFace back model (human 3.x's default), 256x256"},
+      {"blazeface-back", "human/blazeface-back", 256, human_anchor_levels(256),
+       "human-models blazeface-back.json: the same weights as blazeface, 256x256"},
+      {"blazeface-front", "human/blazeface-front", 128, human_anchor_levels(128),
+       "human-models blazeface-front.json: BlazeFace front (selfie-range) model, 128x128"},
+      {"facemesh-detection-short", "human/facemesh-detection-short", 128, human_anchor_levels(128),
+       "MediaPipe face_detection_short_range (human-models facemesh-detection-short), 128x128"},
+      // MediaPipe face_detection_full_range.pbtxt, SsdAnchorsCalculatorOptions: num_layers 1, strides 4,
+      // aspect_ratios 1.0, interpolated_scale_aspect_ratio 0 (one anchor per cell), fixed_anchor_size,
+      // anchor offsets 0.5: a 48x48 grid, 2304 anchors.
+      {"facemesh-detection-full", "human/facemesh-detection-full", 192, {{4, 1}},
+       "MediaPipe face_detection_full_range (human-models facemesh-detection-full), 192x192, small faces",
+       "Identity:0"},
+  };
+  return all;
+}
+
 nn::Tensor merge_outputs(std::vector<nn::Tensor> outputs) {
-  if (outputs.size() != 4) throw Error(ErrorCode::Internal, "blazeface: expected 4 model outputs");
+  if (outputs.size() == 1) {
+    nn::Tensor rows = std::move(outputs[0]);
+    if (rows.size() % kRowSize != 0 || rows.shape.back() != kRowSize)
+      throw Error(ErrorCode::Internal, "blazeface: output " + nn::shape_string(rows.shape) + " is not [1, N, 17]");
+    rows.shape = {rows.size() / kRowSize, kRowSize};
+    return rows;
+  }
+  if (outputs.size() != 4) {
+    std::string shapes;
+    for (const auto& o : outputs) shapes += " " + nn::shape_string(o.shape);
+    throw Error(ErrorCode::Internal, "blazeface: expected 1 or 4 model outputs, got" + shapes);
+  }
   std::stable_sort(outputs.begin(), outputs.end(), [](const nn::Tensor& a, const nn::Tensor& b) { return a.size() < b.size(); });
   // sorted: coarse scores, fine scores, coarse regressors, fine regressors
   const nn::Tensor* levels[2][2] = {{&outputs[1], &outputs[3]}, {&outputs[0], &outputs[2]}};
@@ -101,22 +136,26 @@ struct BlazeFaceModel {
 
 class BlazeFaceDetector final : public Detector {
  public:
-  BlazeFaceDetector(double min_confidence, double iou_threshold, int max_results)
-      : min_confidence_(min_confidence), iou_threshold_(iou_threshold), max_results_(max_results), model_(load()) {}
+  BlazeFaceDetector(const blazeface::Variant& variant, double min_confidence, double iou_threshold, int max_results)
+      : variant_(variant),
+        min_confidence_(min_confidence),
+        iou_threshold_(iou_threshold),
+        max_results_(max_results),
+        model_(load(variant)) {}
 
-  std::string name() const override { return "blazeface"; }
+  std::string name() const override { return variant_.name; }
 
   std::vector<Detection> detect(const cv::Mat& rgb) override {
-    using blazeface::kInputSize;
-    if (rgb.empty()) throw Error(ErrorCode::InvalidArgument, "blazeface: empty image");
+    const int input_size = variant_.input_size;
+    if (rgb.empty()) throw Error(ErrorCode::InvalidArgument, std::string(variant_.name) + ": empty image");
     nn::Tensor x = nn::image_to_tensor(rgb);
-    if (x.shape[1] != kInputSize || x.shape[2] != kInputSize) x = nn::resize_bilinear(x, kInputSize, kInputSize);
+    if (x.shape[1] != input_size || x.shape[2] != input_size) x = nn::resize_bilinear(x, input_size, input_size);
     for (float& v : x.data) v = v / 127.5f - 1.f;
     const nn::Tensor rows = blazeface::merge_outputs(model_->model.graph.run({std::move(x)}));
     const auto decoded = blazeface::decode_boxes(rows, model_->anchors);
     const auto kept = detect::tfjs_nms(decoded.boxes, decoded.scores, max_results_, iou_threshold_, min_confidence_);
 
-    const double scale_x = double(rgb.cols) / kInputSize, scale_y = double(rgb.rows) / kInputSize;
+    const double scale_x = double(rgb.cols) / input_size, scale_y = double(rgb.rows) / input_size;
     std::vector<Detection> faces;
     for (int idx : kept) {
       const auto& b = decoded.boxes[idx];
@@ -132,14 +171,18 @@ class BlazeFaceDetector final : public Detector {
   }
 
  private:
-  static std::shared_ptr<const BlazeFaceModel> load() {
-    return cached_model<BlazeFaceModel>("human/blazeface", [] {
-      require_model_file("human/blazeface.bin");
-      return BlazeFaceModel{nn::import_tfjs_graph_model(require_model_file("human/blazeface.json")),
-                            blazeface::generate_anchors(blazeface::kInputSize)};
+  static std::shared_ptr<const BlazeFaceModel> load(const blazeface::Variant& variant) {
+    const std::string model = variant.model;
+    return cached_model<BlazeFaceModel>(model, [&] {
+      require_model_file(model + ".bin");
+      std::vector<std::string> outputs;
+      if (variant.output) outputs.push_back(variant.output);
+      return BlazeFaceModel{nn::import_tfjs_graph_model(require_model_file(model + ".json"), outputs),
+                            blazeface::generate_anchors(variant.input_size, variant.levels)};
     });
   }
 
+  const blazeface::Variant& variant_;
   double min_confidence_;
   double iou_threshold_;
   int max_results_;
@@ -153,21 +196,24 @@ void register_blazeface_detector(Registry<Detector>& registry) {
   // also scores hands and shirts (0.25 beside obama.jpg's face). facekit wants every face of a group
   // photo, so it keeps MediaPipe's own min_detection_confidence 0.5 and up to 100 faces;
   // "blazeface:min_confidence=0.2,max_results=1" is human exactly.
-  registry.add("blazeface",
-               "BlazeFace back model (human 3.x), 6 keypoints and eyes; options: min_confidence=0.5, "
-               "iou_threshold=0.1, max_results=100",
-               [](const ComponentOptions& o) -> std::unique_ptr<Detector> {
-                 o.check_known({"min_confidence", "iou_threshold", "max_results"});
-                 const double conf = o.get_double("min_confidence", 0.5);
-                 const double iou = o.get_double("iou_threshold", 0.1);
-                 const int max_results = o.get_int("max_results", 100);
-                 if (conf < 0 || conf >= 1)
-                   throw Error(ErrorCode::InvalidArgument, "blazeface: min_confidence must be in [0, 1)");
-                 if (iou < 0 || iou > 1)
-                   throw Error(ErrorCode::InvalidArgument, "blazeface: iou_threshold must be in [0, 1]");
-                 if (max_results < 1) throw Error(ErrorCode::InvalidArgument, "blazeface: max_results must be >= 1");
-                 return std::make_unique<BlazeFaceDetector>(conf, iou, max_results);
-               });
+  for (const blazeface::Variant& variant : blazeface::variants()) {
+    const std::string name = variant.name;
+    registry.add(name,
+                 std::string(variant.description) +
+                     "; 6 keypoints and eyes; options: min_confidence=0.5, iou_threshold=0.1, max_results=100",
+                 [&variant, name](const ComponentOptions& o) -> std::unique_ptr<Detector> {
+                   o.check_known({"min_confidence", "iou_threshold", "max_results"});
+                   const double conf = o.get_double("min_confidence", 0.5);
+                   const double iou = o.get_double("iou_threshold", 0.1);
+                   const int max_results = o.get_int("max_results", 100);
+                   if (conf < 0 || conf >= 1)
+                     throw Error(ErrorCode::InvalidArgument, name + ": min_confidence must be in [0, 1)");
+                   if (iou < 0 || iou > 1)
+                     throw Error(ErrorCode::InvalidArgument, name + ": iou_threshold must be in [0, 1]");
+                   if (max_results < 1) throw Error(ErrorCode::InvalidArgument, name + ": max_results must be >= 1");
+                   return std::make_unique<BlazeFaceDetector>(variant, conf, iou, max_results);
+                 });
+  }
 }
 
 }  // namespace facekit
