@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "gallery/index.hpp"
 #include "support/test_support.hpp"
 
 namespace fs = std::filesystem;
@@ -131,4 +132,16 @@ TEST(GalleryCli, ClearErrors) {
   EXPECT_EQ(r.status, 2);
   r = run_command(cli + " find x.jpg --gallery " + q(dir / "g") + " --index annoy");
   EXPECT_EQ(r.status, 2);
+}
+
+// Both help pages name every index kind the binary can build (faiss ones only when built with Faiss).
+TEST(GalleryCli, HelpListsEveryIndexKind) {
+  const std::string cli = cli_path();
+  std::vector<std::string> kinds = {"exact:", "exact:int8", "hnsw[:M="};
+  if (facekit::faiss_available()) kinds.insert(kinds.end(), {"faiss:<factory string>", "ivfpq[:nlist="});
+  for (const std::string page : {" find --help", " gallery --help"}) {
+    const auto r = run_command(cli + page);
+    EXPECT_EQ(r.status, 0) << page << "\n" << r.err;
+    for (const auto& kind : kinds) EXPECT_NE(r.out.find(kind), std::string::npos) << page << " lacks " << kind << ":\n" << r.out;
+  }
 }

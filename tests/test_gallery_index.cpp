@@ -127,6 +127,73 @@ TEST(ExactIndex, FewerVectorsThanK) {
   EXPECT_FLOAT_EQ(r.distances[1], 1 + 1 + 1 + 2.25f);
 }
 
+// Large enough that a single query is split over rows between threads (the streaming 8-row kernel,
+// with a partial block of 8 at the end of each thread's slice), dims with and without padding.
+TEST(ExactIndex, SingleQueryRowSplitMatchesNaiveAndDoesNotDependOnThreads) {
+  std::mt19937 rng(13);
+  for (int dim : {13, 37, 128}) {
+    const std::size_t n = 60003;  // odd: every thread's slice ends in a partial block
+    const auto base = clustered_vectors(rng, n, dim, 50, 0.3f);
+    const auto ids = sequential_ids(n);
+    const auto queries = clustered_vectors(rng, 3, dim, 50, 0.3f);
+    for (IndexMetric metric : {IndexMetric::L2, IndexMetric::InnerProduct}) {
+      auto index = create_index("exact", dim, metric);
+      index->add(ids, base.data());
+      for (std::size_t q = 0; q < 3; ++q) {
+        const std::vector<float> one(queries.begin() + std::ptrdiff_t(q * dim), queries.begin() + std::ptrdiff_t((q + 1) * dim));
+        SearchResults first;
+        for (int threads : {1, 2, 3, 4}) {
+          ThreadsScope scope(threads);
+          expect_matches_naive(*index, base, ids, one, 10);
+          const auto got = index->search(one.data(), 1, 10);
+          if (threads == 1) first = got;
+          // Every row goes through the same arithmetic wherever the split puts it: identical answers.
+          EXPECT_EQ(got.ids, first.ids) << "dim " << dim << " threads " << threads;
+          EXPECT_EQ(got.distances, first.distances) << "dim " << dim << " threads " << threads;
+        }
+      }
+    }
+  }
+}
+
+// Copies of one vector under several ids, added in shuffled order: equal distances go to the smaller
+// ids, the same for single and batched queries and any thread count; k larger than the copies.
+TEST(ExactIndex, EqualDistancesResolveToTheSmallerIds) {
+  std::mt19937 rng(14);
+  const int dim = 20;
+  const std::size_t n = 70000, copies = 7, k = 5;
+  auto base = clustered_vectors(rng, n, dim, 30, 0.3f);
+  std::vector<float> twin(dim);
+  for (int j = 0; j < dim; ++j) twin[std::size_t(j)] = 5.f + 0.1f * float(j);  // far from every cluster
+  std::vector<std::int64_t> ids = sequential_ids(n);
+  std::shuffle(ids.begin(), ids.end(), rng);
+  std::vector<std::int64_t> twin_ids;
+  for (std::size_t c = 0; c < copies; ++c) {
+    const std::size_t row = (c * 9973 + 17) % n;  // spread over the rows, so over the threads
+    std::copy(twin.begin(), twin.end(), base.begin() + std::ptrdiff_t(row * dim));
+    twin_ids.push_back(ids[row]);
+  }
+  std::sort(twin_ids.begin(), twin_ids.end());
+  const std::vector<std::int64_t> want(twin_ids.begin(), twin_ids.begin() + k);
+  std::vector<float> queries = twin;
+  queries.insert(queries.end(), twin.begin(), twin.end());
+  for (const std::string spec : {"exact", "exact:int8"}) {
+    for (IndexMetric metric : {IndexMetric::L2, IndexMetric::InnerProduct}) {
+      auto index = create_index(spec, dim, metric);
+      index->add(ids, base.data());
+      for (int threads : {1, 2, 4}) {
+        ThreadsScope scope(threads);
+        for (std::size_t nq : {1, 2}) {
+          const auto got = index->search(queries.data(), nq, k);
+          for (std::size_t q = 0; q < nq; ++q)
+            EXPECT_EQ(std::vector<std::int64_t>(got.ids.begin() + std::ptrdiff_t(q * k), got.ids.begin() + std::ptrdiff_t(q * k + k)), want)
+                << spec << " threads " << threads << " nq " << nq;
+        }
+      }
+    }
+  }
+}
+
 double recall_at_10(const std::string& spec) {
   std::mt19937 rng(12);
   const int dim = 128;

@@ -16,9 +16,18 @@
 #include "commands.hpp"
 #include "common_options.hpp"
 #include "facekit/gallery.hpp"
+#include "gallery/index.hpp"
 
 namespace facekit::cli {
 namespace {
+
+// Help footer: every index kind this binary was built with (faiss kinds only with Faiss), from the
+// same list create_index names in its errors, so the help cannot drift from what works.
+std::string index_kinds_footer() {
+  std::string text = "Index kinds (find --index SPEC; the gallery caches each index it builds):";
+  for (const auto& kind : index_kinds()) text += "\n  " + kind;
+  return text;
+}
 
 // Ctrl-C during enrolment: finish the files in flight, commit, exit; a second Ctrl-C kills at once.
 std::atomic<bool> g_interrupted{false};
@@ -261,6 +270,7 @@ int run_find(FindArgs& args) {
 void add_gallery_commands(CLI::App& app, CommandList& commands) {
   auto* gallery = app.add_subcommand("gallery", "persistent face galleries: create, add, remove, list, stats, check");
   gallery->require_subcommand(1);
+  gallery->footer(index_kinds_footer());
   {
     auto* cmd = gallery->add_subcommand("create", "make an empty gallery file (never replaces a file)");
     auto path = std::make_shared<std::string>();
@@ -328,9 +338,9 @@ void add_gallery_commands(CLI::App& app, CommandList& commands) {
     cmd->add_option("--gallery", args->gallery, "gallery file");
     cmd->add_option("--db", args->folder, "folder with one sub-folder per identity (deepface's db_path)");
     cmd->add_option("--k", args->k, "matches per face")->capture_default_str();
-    cmd->add_option("--index", args->index,
-                    "exact, hnsw[:M=32,ef_construction=200,ef_search=128] or faiss:FACTORY[@PARAMS]")
+    cmd->add_option("--index", args->index, "index kind and options (the kinds are listed below)")
         ->capture_default_str();
+    cmd->footer(index_kinds_footer());
     cmd->add_option("--metric", args->metric, "cosine, euclidean, euclidean_l2, angular")->capture_default_str();
     cmd->add_option_function<double>(
         "--threshold", [args](double v) { args->threshold = v; }, "distance threshold (default: the model's)");

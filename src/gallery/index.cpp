@@ -115,7 +115,8 @@ std::vector<std::string> index_kinds() {
       "hnsw[:M=32,ef_construction=200,ef_search=128]: hnswlib graph, approximate, fast at any size"};
   if (faiss_available())
   {
-    kinds.push_back("faiss:<factory string>: Faiss, e.g. faiss:IVF1024,PQ32 (trained on the first add), faiss:HNSW32");
+    kinds.push_back("faiss:<factory string>[@<parameters>]: Faiss, e.g. faiss:IVF1024,PQ32@nprobe=16 (trained on "
+                    "the first add), faiss:HNSW32");
     kinds.push_back("ivfpq[:nlist=1024,m=32,nbits=8,nprobe=16,refine=0]: Faiss IVF-PQ, compressed, for millions");
   }
   return kinds;
