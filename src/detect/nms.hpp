@@ -7,6 +7,7 @@
 //  - face-api.js ops/nonMaxSuppression.ts (TinyYolov2 / TinyFaceDetector): no score threshold, an
 //    overlap > iou_threshold suppresses, equal scores keep the higher index first (an ascending stable
 //    sort popped from the end).
+//    With isIOU = false (MTCNN stage 3) the overlap is the intersection over the smaller area.
 //  - face-api.js ssdMobilenetv1/nonMaxSuppression.ts: score > threshold, overlap > iou_threshold,
 //    equal scores keep the lower index first, max_results.
 #pragma once
@@ -20,6 +21,8 @@ namespace facekit::detect {
 // 0 when either box has no area). IoU does not depend on which axis comes first.
 using Corners = std::array<double, 4>;
 double corner_iou(const Corners& a, const Corners& b);
+// Intersection over the smaller of the two areas (face-api.js ops/iou.ts with isIOU = false); 0 as above.
+double corner_overlap_of_smaller(const Corners& a, const Corners& b);
 
 struct NmsRule {
   double iou_threshold = 0.5;
@@ -27,6 +30,7 @@ struct NmsRule {
   double score_threshold = -std::numeric_limits<double>::infinity();  // candidates need score > this
   int max_results = std::numeric_limits<int>::max();
   bool ties_higher_index_first = false;
+  bool overlap_of_smaller = false;  // overlap = intersection / min(area) instead of IoU
 };
 
 // Indices of the kept boxes, best first.
@@ -37,6 +41,7 @@ std::vector<int> tfjs_nms(const std::vector<Corners>& boxes, const std::vector<d
                           double iou_threshold, double score_threshold);
 
 // face-api.js ops/nonMaxSuppression(boxes, scores, iou_threshold, isIOU = true).
-std::vector<int> faceapi_nms(const std::vector<Corners>& boxes, const std::vector<double>& scores, double iou_threshold);
+std::vector<int> faceapi_nms(const std::vector<Corners>& boxes, const std::vector<double>& scores, double iou_threshold,
+                             bool is_iou = true);
 
 }  // namespace facekit::detect
