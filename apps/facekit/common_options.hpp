@@ -17,7 +17,12 @@ struct CommonOptions {
     cmd->add_option("--model", pipeline.model, "embedding model")->capture_default_str();
     cmd->add_option("--detector", pipeline.detector, "face detector (NAME[:key=value,...])")->capture_default_str();
     cmd->add_option("--align", pipeline.align, "alignment: none, faceapi, eyes, 5point")->capture_default_str();
-    cmd->add_option("--landmarker", pipeline.landmarker, "68-point landmark model")->capture_default_str();
+    cmd->add_option("--landmarker", pipeline.landmarker, "landmark model (dlib68, faceapi68, faceapi68-tiny, facemesh)")
+        ->capture_default_str();
+    cmd->add_option("--normalization", pipeline.normalization,
+                    "none, or mask: black out the chip outside the face outline before the embedder")
+        ->check(CLI::IsMember({"none", "mask"}))
+        ->capture_default_str();
     cmd->add_option("--max-pixels", pipeline.image.max_pixels, "refuse larger images")->capture_default_str();
     cmd->add_flag("--allow-no-face", allow_no_face, "use the whole image when no face is found");
     cmd->add_flag("--anti-spoofing", pipeline.anti_spoofing,

@@ -20,7 +20,10 @@ class Detector {
   virtual std::vector<Detection> detect(const cv::Mat& rgb) = 0;
 };
 
-// 68-point landmarks (iBUG 300-W order) for one detected face, in image coordinates.
+// Landmarks for one detected face, in image coordinates, in the model's own layout: 68 points in
+// iBUG 300-W order (dlib68, faceapi68, faceapi68-tiny) or a MediaPipe face mesh of 468 points (478
+// with the iris points; facemesh). The count names the scheme; the aligners that need iBUG points read
+// a mesh through the standard MediaPipe-to-iBUG vertex table (src/align/landmark_schemes.hpp).
 class Landmarker {
  public:
   virtual ~Landmarker() = default;
@@ -33,7 +36,7 @@ class Aligner {
  public:
   virtual ~Aligner() = default;
   virtual std::string name() const = 0;
-  // Whether align() needs FaceRegion::landmarks (68 points) filled in.
+  // Whether align() needs FaceRegion::landmarks (68 iBUG points, or a mesh it maps to them) filled in.
   virtual bool needs_landmarks() const = 0;
   // Returns the face chip (RGB) and records in `face.crop` / `face.alignment` what was done.
   virtual cv::Mat align(const cv::Mat& rgb, FaceRegion& face) const = 0;

@@ -23,7 +23,11 @@ struct PipelineOptions {
   std::string detector = "dlib-hog:upsample=0";
   // none | faceapi | eyes | 5point | arcface | auto (the model's own: 5point for faceapi-resnet)
   std::string align = "auto";
-  std::string landmarker = "dlib68";      // used when the aligner needs 68 points
+  std::string landmarker = "dlib68";      // used when the aligner or the normalization needs landmarks
+  // deepface's normalization stage, before the embedder: "none", or "mask": every pixel of the aligned
+  // chip outside the face outline (from the landmarks: jaw line and brows of 68 points, or the mesh's
+  // face oval) set to 0, i.e. black. The outline is mapped into the chip by the aligner's transform.
+  std::string normalization = "none";
   // deepface's enforce_detection: when false, an image with no face is used whole.
   bool enforce_detection = true;
   // deepface's max_faces: only the N most confident faces go through the pipeline (0 = all).

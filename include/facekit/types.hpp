@@ -1,5 +1,6 @@
 // Plain result types shared by every stage. Coordinates are pixels of the original image.
 #pragma once
+#include <array>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,9 +38,14 @@ struct Detection {
 // A face after landmarking and alignment: what an embedder sees, plus where it came from.
 struct FaceRegion {
   Detection detection;
-  std::vector<Point> landmarks;     // 68 points in image coordinates when a landmarker ran, else empty
+  // The landmarker's points in image coordinates when one ran, else empty: 68 iBUG points, or a
+  // 468/478-point face mesh (see Landmarker in components.hpp).
+  std::vector<Point> landmarks;
   std::string alignment;            // name of the aligner that made `chip`
   Rect crop;                        // integer rectangle sliced from the image (axis-aligned aligners)
+  // Where the chip came from: chip pixel (u, v) samples the image point (a*u + b*v + c, d*u + e*v + f)
+  // for {a, b, c, d, e, f}; set by every built-in aligner (the face mask maps the outline with it).
+  std::optional<std::array<double, 6>> chip_to_image;
 };
 
 }  // namespace facekit

@@ -51,6 +51,10 @@ cv::Mat warp_chip(const cv::Mat& source, const cv::Matx23d& chip_to_source, cv::
   return chip;
 }
 
+void record_chip_transform(FaceRegion& face, const cv::Matx23d& m) {
+  face.chip_to_image = std::array<double, 6>{m(0, 0), m(0, 1), m(0, 2), m(1, 0), m(1, 1), m(1, 2)};
+}
+
 Rect chip_footprint(const cv::Matx23d& chip_to_image, cv::Size chip_size, cv::Size image_size) {
   const double last_u = chip_size.width - 1, last_v = chip_size.height - 1;
   double min_x = INFINITY, min_y = INFINITY, max_x = -INFINITY, max_y = -INFINITY;

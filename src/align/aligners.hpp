@@ -12,6 +12,7 @@
 
 #include <opencv2/core.hpp>
 
+#include "align/landmark_schemes.hpp"
 #include "facekit/components.hpp"
 
 namespace facekit {
@@ -34,6 +35,9 @@ cv::Mat crop_square_box(const cv::Mat& rgb, FaceRegion& face);
 cv::Mat warp_chip(const cv::Mat& source, const cv::Matx23d& chip_to_source, cv::Size chip_size,
                   int interpolation);
 
+// Records in face.chip_to_image where the chip's pixels come from (FaceRegion::chip_to_image).
+void record_chip_transform(FaceRegion& face, const cv::Matx23d& chip_to_image);
+
 // The image pixels a chip with this transform reads, as FaceRegion::crop records them. Empty (zero
 // size) when the chip lies wholly outside the image.
 Rect chip_footprint(const cv::Matx23d& chip_to_image, cv::Size chip_size, cv::Size image_size);
@@ -45,7 +49,8 @@ struct EyeCentres {
 };
 
 // From Detection::left_eye/right_eye when the detector gave both, else from 68 landmarks (mean of
-// points 42-47 for the left eye, 36-41 for the right, 0-based iBUG order), else nothing.
+// points 42-47 for the left eye, 36-41 for the right, 0-based iBUG order; a mesh read through its
+// iBUG points), else nothing.
 std::optional<EyeCentres> eye_centres(const FaceRegion& face);
 
 // dlib's face chip (get_face_chip_details + extract_image_chip): where a `size` x `size` chip with
@@ -71,8 +76,8 @@ struct Similarity {
 };
 Similarity fit_similarity(const std::vector<cv::Vec2d>& from, const std::vector<cv::Vec2d>& to);
 
-// The 5 points above, picked from 68 iBUG landmarks (45, 42, 36, 39, 33), or passed through when
-// `landmarks` already has 5. Throws InvalidArgument for any other count.
+// The 5 points above, picked from 68 iBUG landmarks (45, 42, 36, 39, 33; a mesh read through its iBUG
+// points), or passed through when `landmarks` already has 5. Throws InvalidArgument for any other count.
 std::vector<Point> five_points_from(const std::vector<Point>& landmarks);
 
 }  // namespace facekit

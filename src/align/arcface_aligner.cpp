@@ -19,9 +19,8 @@ constexpr std::array<std::array<double, 2>, 5> kArcFaceTemplate112 = {{
 
 // The same five points from 68 iBUG landmarks: eye centres (36-41 image-left eye, 42-47 image-right),
 // nose tip 30, mouth corners 48 and 54.
-std::vector<cv::Vec2d> arcface_points(const std::vector<Point>& lm) {
-  if (lm.size() != 68)
-    throw Error(ErrorCode::InvalidArgument, "arcface alignment needs 68 landmarks, got " + std::to_string(lm.size()));
+std::vector<cv::Vec2d> arcface_points(const std::vector<Point>& landmarks) {
+  const std::vector<Point> lm = ibug68_points(landmarks, "arcface alignment");
   const Point left = faceapi::centre(lm, 36, 42), right = faceapi::centre(lm, 42, 48);
   return {{left.x, left.y}, {right.x, right.y}, {lm[30].x, lm[30].y}, {lm[48].x, lm[48].y}, {lm[54].x, lm[54].y}};
 }
@@ -40,6 +39,7 @@ class ArcFaceAligner final : public Aligner {
                         chip_to_image.a, chip_to_image.translation[1]);
     face.alignment = name();
     face.crop = chip_footprint(m, cv::Size(size_, size_), rgb.size());
+    record_chip_transform(face, m);
     return warp_chip(rgb, m, cv::Size(size_, size_), cv::INTER_LINEAR);
   }
 

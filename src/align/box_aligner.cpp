@@ -40,6 +40,7 @@ cv::Mat crop_square_box(const cv::Mat& rgb, FaceRegion& face) {
   const cv::Rect crop = square_crop_rect(face.detection.box, rgb.size());
   face.crop = {static_cast<double>(crop.x), static_cast<double>(crop.y), static_cast<double>(crop.width),
                static_cast<double>(crop.height)};
+  record_chip_transform(face, cv::Matx23d(1, 0, crop.x, 0, 1, crop.y));
   return rgb(crop).clone();  // a copy: the chip must not alias the caller's image
 }
 

@@ -19,7 +19,6 @@ namespace {
 constexpr int kRightEyeFirst = 36;
 constexpr int kLeftEyeFirst = 42;
 constexpr int kEyeContourPoints = 6;
-constexpr std::size_t kIbugPointCount = 68;
 
 Point mean_of(const std::vector<Point>& points, int first, int count) {
   Point sum;
@@ -63,6 +62,7 @@ class EyeAligner final : public Aligner {
     const cv::Matx23d chip_to_image = levelled_box_transform(box, *eyes, chip_size);
     face.alignment = name();
     face.crop = chip_footprint(chip_to_image, chip_size, rgb.size());
+    record_chip_transform(face, chip_to_image);
     return warp_chip(rgb, chip_to_image, chip_size, cv::INTER_CUBIC);
   }
 };
@@ -72,9 +72,11 @@ class EyeAligner final : public Aligner {
 std::optional<EyeCentres> eye_centres(const FaceRegion& face) {
   const Detection& d = face.detection;
   if (d.left_eye && d.right_eye) return EyeCentres{*d.left_eye, *d.right_eye};
-  if (face.landmarks.size() == kIbugPointCount)
-    return EyeCentres{mean_of(face.landmarks, kLeftEyeFirst, kEyeContourPoints),
-                      mean_of(face.landmarks, kRightEyeFirst, kEyeContourPoints)};
+  const std::size_t count = face.landmarks.size();
+  if (count == kIbugPointCount || count == kMeshPointCount || count == kMeshWithIrisPointCount) {
+    const std::vector<Point> ibug = ibug68_points(face.landmarks, "eye centres");
+    return EyeCentres{mean_of(ibug, kLeftEyeFirst, kEyeContourPoints), mean_of(ibug, kRightEyeFirst, kEyeContourPoints)};
+  }
   return std::nullopt;
 }
 

@@ -14,15 +14,15 @@ class FaceApiAligner final : public Aligner {
   bool needs_landmarks() const override { return true; }
 
   cv::Mat align(const cv::Mat& rgb, FaceRegion& face) const override {
-    if (face.landmarks.size() != 68)
-      throw Error(ErrorCode::InvalidArgument, "the faceapi alignment needs 68 landmarks");
+    const std::vector<Point> ibug = ibug68_points(face.landmarks, "the faceapi alignment");
     // The landmarks keep the size of the crop the landmark net saw; alignDlib uses it.
     const cv::Rect landmark_crop = faceapi::clip_and_floor(face.detection.box, rgb.cols, rgb.rows);
-    const Rect box = faceapi::dlib_style_box(face.landmarks, landmark_crop.width, landmark_crop.height);
+    const Rect box = faceapi::dlib_style_box(ibug, landmark_crop.width, landmark_crop.height);
     const cv::Rect crop = faceapi::clip_and_floor(box, rgb.cols, rgb.rows);
     if (crop.width <= 0 || crop.height <= 0)
       throw Error(ErrorCode::InvalidArgument, "faceapi alignment box lies outside the image");
     face.crop = {double(crop.x), double(crop.y), double(crop.width), double(crop.height)};
+    record_chip_transform(face, cv::Matx23d(1, 0, crop.x, 0, 1, crop.y));
     face.alignment = name();
     return rgb(crop).clone();
   }

@@ -1,5 +1,6 @@
-// "faceapi68": face-api.js FaceLandmark68Net on the floored, clipped detection box
-// (extractFaceTensors + FaceLandmark68NetBase.postProcess + extendWithFaceLandmarks).
+// "faceapi68" and "faceapi68-tiny": face-api.js FaceLandmark68Net / FaceLandmark68TinyNet on the
+// floored, clipped detection box (extractFaceTensors + FaceLandmark68NetBase.postProcess +
+// extendWithFaceLandmarks). Both nets share the input, normalisation and post-processing.
 #include "align/faceapi_geometry.hpp"
 #include "core/model_cache.hpp"
 #include "core/registration.hpp"
@@ -12,14 +13,25 @@ namespace {
 
 constexpr int kInputSize = 112;
 
+// One of the two nets: its registry name, its weights' file stem and its graph builder.
+struct LandmarkNet {
+  const char* name;
+  const char* stem;
+  nn::Graph (*build)(const nn::WeightMap&);
+};
+constexpr LandmarkNet kFullNet = {"faceapi68", "faceapi/face_landmark_68", nn::faceapi::build_landmark68_net};
+constexpr LandmarkNet kTinyNet = {"faceapi68-tiny", "faceapi/face_landmark_68_tiny",
+                                  nn::faceapi::build_landmark68_tiny_net};
+
 class FaceApiLandmarker final : public Landmarker {
  public:
-  FaceApiLandmarker() : graph_(cached_model<nn::Graph>("faceapi/face_landmark_68", [] {
-    return nn::faceapi::build_landmark68_net(
-        nn::WeightMap::load_manifest(require_model_file("faceapi/face_landmark_68_model-weights_manifest.json")));
-  })) {}
+  explicit FaceApiLandmarker(const LandmarkNet& net)
+      : net_(net), graph_(cached_model<nn::Graph>(net.stem, [&net] {
+          return net.build(nn::WeightMap::load_manifest(
+              require_model_file(std::string(net.stem) + "_model-weights_manifest.json")));
+        })) {}
 
-  std::string name() const override { return "faceapi68"; }
+  std::string name() const override { return net_.name; }
 
   std::vector<Point> landmarks(const cv::Mat& rgb, const Detection& face) override {
     const cv::Rect crop = faceapi::clip_and_floor(face.box, rgb.cols, rgb.rows);
@@ -44,16 +56,23 @@ class FaceApiLandmarker final : public Landmarker {
   }
 
  private:
+  const LandmarkNet& net_;
   std::shared_ptr<const nn::Graph> graph_;
 };
 
 }  // namespace
 
 void register_faceapi_landmarkers(Registry<Landmarker>& registry) {
-  registry.add("faceapi68", "face-api.js FaceLandmark68Net (68 points, 112x112 input)",
+  registry.add(kFullNet.name, "face-api.js FaceLandmark68Net (68 iBUG points, 112x112 input)",
                [](const ComponentOptions& o) -> std::unique_ptr<Landmarker> {
                  o.check_known({});
-                 return std::make_unique<FaceApiLandmarker>();
+                 return std::make_unique<FaceApiLandmarker>(kFullNet);
+               });
+  registry.add(kTinyNet.name,
+               "face-api.js FaceLandmark68TinyNet (68 iBUG points, 112x112 input; 80 kB of weights, less exact)",
+               [](const ComponentOptions& o) -> std::unique_ptr<Landmarker> {
+                 o.check_known({});
+                 return std::make_unique<FaceApiLandmarker>(kTinyNet);
                });
 }
 

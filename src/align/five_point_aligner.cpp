@@ -81,6 +81,7 @@ class FivePointAligner final : public Aligner {
     const FaceChipGeometry geometry = face_chip_geometry(five_points_from(face.landmarks), size_, padding_);
     face.alignment = name();
     face.crop = chip_footprint(geometry.chip_to_image, cv::Size(size_, size_), rgb.size());
+    record_chip_transform(face, geometry.chip_to_image);
     return extract_face_chip(rgb, geometry, size_);
   }
 
@@ -93,11 +94,9 @@ class FivePointAligner final : public Aligner {
 
 std::vector<Point> five_points_from(const std::vector<Point>& landmarks) {
   if (landmarks.size() == kFivePointsIn68.size()) return landmarks;
-  if (landmarks.size() != 68)
-    throw Error(ErrorCode::InvalidArgument, "5point alignment needs 68 (or 5) landmarks, got " +
-                                                std::to_string(landmarks.size()));
+  const std::vector<Point> ibug = ibug68_points(landmarks, "5point alignment");
   std::vector<Point> five;
-  for (int index : kFivePointsIn68) five.push_back(landmarks[index]);
+  for (int index : kFivePointsIn68) five.push_back(ibug[index]);
   return five;
 }
 

@@ -176,6 +176,12 @@ const std::vector<ModelInfo>& model_infos() {
       {"faceapi68", "landmarks", "112x112 RGB", 68,
        {"faceapi/face_landmark_68_model-weights_manifest.json", "faceapi/face_landmark_68_model.bin"},
        "face-api.js FaceLandmark68Net"},
+      {"faceapi68-tiny", "landmarks", "112x112 RGB", 68,
+       {"faceapi/face_landmark_68_tiny_model-weights_manifest.json", "faceapi/face_landmark_68_tiny_model.bin"},
+       "face-api.js FaceLandmark68TinyNet: 3 dense blocks instead of 4, 80 kB"},
+      {"facemesh", "landmarks", "192x192 RGB", 468,
+       {"human/facemesh.json", "human/facemesh.bin", "human/iris.json", "human/iris.bin"},
+       "MediaPipe FaceMesh (via human-models), 468 3-D points; iris=1 refines the eyes with MediaPipe Iris"},
       {"dlib68", "landmarks", "any RGB, face box", 68, {"dlib/shape_predictor_68_face_landmarks.dat"},
        "dlib shape_predictor_68_face_landmarks: ensemble of regression trees (Kazemi & Sullivan 2014) on iBUG "
        "300-W; not for commercial use"},

@@ -1,6 +1,7 @@
 #include "core/pipeline.hpp"
 
 #include "align/aligners.hpp"
+#include "align/face_mask.hpp"
 #include "align/faceapi_geometry.hpp"
 
 namespace facekit {
@@ -8,9 +9,13 @@ namespace facekit {
 Pipeline::Pipeline(const PipelineOptions& options) : options_(options), detector_(create_detector(options.detector)) {
   if (options_.align == "auto") options_.align = embedder().preferred_alignment();
   aligner_ = create_aligner(options_.align);
-  // Landmarks are needed by the landmark aligners, and by the eye aligner when the detector gives
-  // no eyes; the axis-aligned "none" never needs them.
-  if (aligner_->name() != "none") landmarker_ = create_landmarker(options.landmarker);
+  if (options_.normalization != "none" && options_.normalization != "mask")
+    throw Error(ErrorCode::InvalidArgument,
+                "unknown normalization '" + options_.normalization + "'; valid: none, mask");
+  mask_face_ = options_.normalization == "mask";
+  // Landmarks are needed by the landmark aligners, by the eye aligner when the detector gives no
+  // eyes, and by the face mask; the axis-aligned "none" alone never needs them.
+  if (aligner_->name() != "none" || mask_face_) landmarker_ = create_landmarker(options.landmarker);
 }
 
 Embedder& Pipeline::embedder() {
@@ -40,9 +45,10 @@ std::vector<PipelineFace> Pipeline::run(const cv::Mat& rgb, const std::string& w
     face.whole_image = whole_image;
     face.region.detection = d;
     const bool has_eyes = d.left_eye && d.right_eye;
-    if (landmarker_ && (aligner_->needs_landmarks() || !has_eyes))
+    if (landmarker_ && (aligner_->needs_landmarks() || !has_eyes || mask_face_))
       face.region.landmarks = landmarker_->landmarks(rgb, d);
     face.chip = aligner_->align(rgb, face.region);
+    if (mask_face_) mask_outside_face(face.chip, face.region);
     if (with_embeddings) face.embedding = embedder().embed(face.chip);
     faces.push_back(std::move(face));
   }

@@ -33,6 +33,7 @@ class Pipeline {
   std::unique_ptr<Aligner> aligner_;
   std::unique_ptr<Landmarker> landmarker_;
   std::unique_ptr<Embedder> embedder_;
+  bool mask_face_ = false;  // normalization "mask"
 };
 
 // deepface's facial_area for a face: the detection box (clipped, floored) and eye centres.

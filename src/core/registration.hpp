@@ -15,6 +15,7 @@ void register_blazeface_detector(Registry<Detector>& registry);  // detect/blaze
 void register_mtcnn_detector(Registry<Detector>& registry);      // detect/mtcnn_detector.cpp
 void register_faceapi_landmarkers(Registry<Landmarker>& registry);  // align/faceapi_landmarker.cpp
 void register_dlib_landmarkers(Registry<Landmarker>& registry);     // align/dlib_landmarker.cpp
+void register_facemesh_landmarkers(Registry<Landmarker>& registry);  // align/facemesh_landmarker.cpp
 void register_aligners(Registry<Aligner>& registry);            // align/*.cpp
 void register_faceapi_embedders(Registry<Embedder>& registry);  // embed/faceapi_embedder.cpp
 void register_human_embedders(Registry<Embedder>& registry);    // embed/human_embedders.cpp

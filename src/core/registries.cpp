@@ -27,6 +27,7 @@ Registry<Landmarker>& landmarker_registry() {
     Registry<Landmarker> r;
     register_faceapi_landmarkers(r);
     register_dlib_landmarkers(r);
+    register_facemesh_landmarkers(r);
     return r;
   }();
   return registry;

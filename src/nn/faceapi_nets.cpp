@@ -55,21 +55,31 @@ int residual_down(Graph& g, const WeightMap& w, int x, const std::string& prefix
 }
 
 // ---- FaceFeatureExtractor (landmark nets) --------------------------------------------------------
-// denseBlock.ts denseBlock4(): each conv sees the relu of the sum of all earlier outputs.
-int dense_block4(Graph& g, const WeightMap& w, int x, const std::string& prefix, bool first) {
-  int out1 = first ? g.conv(x, w.get(prefix + "/conv0/filters"), w.vec(prefix + "/conv0/bias"), 2, Padding::Same,
-                            Activation::Relu, prefix + "/conv0")
-                   : separable_conv(g, w, x, prefix + "/conv0", 2, Activation::Relu);
-  int out2 = separable_conv(g, w, out1, prefix + "/conv1", 1, Activation::None);
-  int in3 = g.add(out1, out2, Activation::Relu);
-  int out3 = separable_conv(g, w, in3, prefix + "/conv2", 1, Activation::None);
-  // tf.add(out1, tf.add(out2, out3)): the same association order as the original.
-  int sum23 = g.add(out2, out3);
-  int in4 = g.add(out1, sum23, Activation::Relu);
-  int out4 = separable_conv(g, w, in4, prefix + "/conv3", 1, Activation::None);
-  int sum34 = g.add(out3, out4);
-  int sum234 = g.add(out2, sum34);
-  return g.add(out1, sum234, Activation::Relu);
+// denseBlock.ts denseBlock3() / denseBlock4(): conv0 halves the size (a plain conv in the first
+// block, separable after), and each later conv sees the relu of the sum of all earlier outputs. The
+// sums keep the original association order, out1 + (out2 + (out3 + ...)), so float rounding matches.
+int dense_block(Graph& g, const WeightMap& w, int x, const std::string& prefix, bool first, int convs) {
+  const int out1 = first ? g.conv(x, w.get(prefix + "/conv0/filters"), w.vec(prefix + "/conv0/bias"), 2,
+                                   Padding::Same, Activation::Relu, prefix + "/conv0")
+                         : separable_conv(g, w, x, prefix + "/conv0", 2, Activation::Relu);
+  std::vector<int> outs = {out1};
+  int input = out1;
+  for (int c = 1; c < convs; ++c) {
+    outs.push_back(separable_conv(g, w, input, prefix + "/conv" + std::to_string(c), 1, Activation::None));
+    int tail = outs.back();
+    for (int j = static_cast<int>(outs.size()) - 2; j >= 1; --j) tail = g.add(outs[j], tail);
+    input = g.add(out1, tail, Activation::Relu);
+  }
+  return input;
+}
+
+// FaceFeatureExtractor's closing avgPool (7x7 after four blocks, 14x14 after the tiny net's three;
+// stride 2, valid) and FaceLandmark68NetBase.runNet's fully connected layer.
+void add_landmark_head(Graph& g, const WeightMap& w, int x, int pool) {
+  x = g.avg_pool(x, pool, 2, Padding::Valid);
+  x = g.reshape(x, {1, -1});
+  x = g.dense(x, w.get("fc/weights"), w.vec("fc/bias"));
+  g.add_output(x, "landmarks");
 }
 
 // ---- SSD MobileNetV1 --------------------------------------------------------------------------------
@@ -128,12 +138,18 @@ Graph build_recognition_net(const WeightMap& w) {
 Graph build_landmark68_net(const WeightMap& w) {
   Graph g;
   int x = g.add_input("input");
-  x = dense_block4(g, w, x, "dense0", true);
-  for (const char* block : {"dense1", "dense2", "dense3"}) x = dense_block4(g, w, x, block, false);
-  x = g.avg_pool(x, 7, 2, Padding::Valid);
-  x = g.reshape(x, {1, -1});
-  x = g.dense(x, w.get("fc/weights"), w.vec("fc/bias"));
-  g.add_output(x, "landmarks");
+  x = dense_block(g, w, x, "dense0", true, 4);
+  for (const char* block : {"dense1", "dense2", "dense3"}) x = dense_block(g, w, x, block, false, 4);
+  add_landmark_head(g, w, x, 7);
+  return g;
+}
+
+Graph build_landmark68_tiny_net(const WeightMap& w) {
+  Graph g;
+  int x = g.add_input("input");
+  x = dense_block(g, w, x, "dense0", true, 3);
+  for (const char* block : {"dense1", "dense2"}) x = dense_block(g, w, x, block, false, 3);
+  add_landmark_head(g, w, x, 14);
   return g;
 }
 

@@ -17,6 +17,10 @@ Graph build_recognition_net(const WeightMap& weights);
 // faceLandmarkNet/FaceLandmark68Net.ts: [1,112,112,3] -> [1,136] = 68 x (x, y) relative to the input.
 Graph build_landmark68_net(const WeightMap& weights);
 
+// faceLandmarkNet/FaceLandmark68TinyNet.ts (TinyFaceFeatureExtractor: three denseBlock3, avgPool 14):
+// same input, normalisation and output as build_landmark68_net.
+Graph build_landmark68_tiny_net(const WeightMap& weights);
+
 // ssdMobilenetv1/SsdMobilenetv1.ts up to the output layer: [1,512,512,3] in -1..1 ->
 // outputs "box_encodings" [5118,4] and "class_logits" [5118,3]. Decoding against the anchors
 // (`Output/extra_dim`, see ssd_anchors) and NMS happen in the detector.
