@@ -1,4 +1,6 @@
 // `facekit eval pairs` end to end on a small real pair set.
+#include <cmath>
+
 #include <nlohmann/json.hpp>
 
 #include "support/test_support.hpp"
@@ -24,12 +26,31 @@ TEST(EvalCli, PairsOnFaceRecognitionExamples) {
     EXPECT_GE(e["auc"].get<double>(), 0.98) << m;
   }
   EXPECT_TRUE(std::filesystem::file_size(dir / "roc.png") > 1000);
+  // Per-pair detail: every listed worst pair is misclassified at its fold's threshold, and the error
+  // count matches the accuracy (21 pairs per fold, so the mean over folds is the pooled accuracy).
+  for (const char* m : {"cosine", "euclidean"}) {
+    const auto& e = j["metrics"][m];
+    const int errors = e["errors"].get<int>();
+    EXPECT_EQ(errors, static_cast<int>(std::lround(210 * (1 - e["mean_accuracy"].get<double>())))) << m;
+    EXPECT_EQ(e["worst_pairs"].size(), static_cast<std::size_t>(std::min(errors, 20))) << m;
+    for (const auto& w : e["worst_pairs"])
+      EXPECT_NE(w["distance"].get<double>() <= w["threshold"].get<double>(), w["same"].get<bool>()) << w.dump();
+    // No image of this set needs the whole-image fallback: the detected-both subset is every pair.
+    EXPECT_EQ(e["detected_both"]["pairs"], 210) << m;
+    EXPECT_NEAR(e["detected_both"]["accuracy"].get<double>(), e["mean_accuracy"].get<double>(), 1e-12) << m;
+  }
   // A second run reads every embedding from the cache and reports the same numbers.
   auto again = run_command(cmd);
   ASSERT_EQ(again.status, 0) << again.err;
   auto j2 = nlohmann::json::parse(again.out);
   EXPECT_EQ(j2["metrics"]["euclidean"]["mean_accuracy"], j["metrics"]["euclidean"]["mean_accuracy"]);
   EXPECT_LT(j2["time_s"].get<double>(), j["time_s"].get<double>());
+  // The cache keys on the alignment "auto" resolves to, so naming it explicitly hits the same entries.
+  auto named = run_command(cmd + " --align 5point");
+  ASSERT_EQ(named.status, 0) << named.err;
+  auto j3 = nlohmann::json::parse(named.out);
+  EXPECT_EQ(j3["metrics"]["euclidean"]["mean_accuracy"], j["metrics"]["euclidean"]["mean_accuracy"]);
+  EXPECT_LT(j3["time_s"].get<double>(), j["time_s"].get<double>());
 }
 
 TEST(EvalCli, MissingPairsFileIsAClearError) {

@@ -1,4 +1,5 @@
 // `facekit eval pairs`: verification accuracy on a pairs CSV with the 10-fold protocol.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -29,6 +30,7 @@ struct PairRow {
   std::string img1, img2;
   bool same = false;
   int fold = -1;
+  std::string csv1, csv2;  // the names as the CSV writes them
 };
 
 std::vector<std::string> split_csv_line(const std::string& line) {
@@ -60,7 +62,7 @@ std::vector<PairRow> read_pairs(const std::string& path, const fs::path& root) {
     if (cells.size() < header.size() - (col.count("note") ? 1 : 0))
       throw Error(ErrorCode::InvalidArgument, path + ":" + std::to_string(line_no) + ": too few columns");
     PairRow r{(root / cells[col["img1"]]).string(), (root / cells[col["img2"]]).string(), cells[col["same"]] == "1",
-              col.count("fold") ? std::stoi(cells[col["fold"]]) - 1 : -1};
+              col.count("fold") ? std::stoi(cells[col["fold"]]) - 1 : -1, cells[col["img1"]], cells[col["img2"]]};
     rows.push_back(r);
   }
   if (rows.empty()) throw Error(ErrorCode::InvalidArgument, path + ": no pairs");
@@ -138,6 +140,48 @@ nlohmann::json describe_scores(const std::vector<eval::ScoredPair>& scored, cons
   return entry;
 }
 
+// What the accuracy issue asks for below a target, per scored pair: the 20 misclassified pairs furthest
+// from their fold's threshold, and accuracy restricted to pairs where the detector found both faces
+// (no whole-image fallback), each fold keeping the threshold chosen on all pairs of the other nine.
+struct PairInfo {
+  std::string img1, img2;  // as written in the CSV
+  bool detected_both = true;
+};
+
+void add_pair_details(nlohmann::json& entry, const std::vector<eval::ScoredPair>& scored,
+                      const std::vector<PairInfo>& info) {
+  std::map<int, double> threshold;  // 0-based fold -> threshold chosen on the other folds
+  for (const auto& f : entry["folds"]) threshold[f["fold"].get<int>() - 1] = f["threshold"].get<double>();
+  std::vector<std::pair<double, std::size_t>> errors;  // (distance past the threshold, pair)
+  eval::Counts detected;
+  std::map<int, eval::Counts> detected_by_fold;
+  for (std::size_t i = 0; i < scored.size(); ++i) {
+    const auto& p = scored[i];
+    const double t = threshold.at(p.fold);
+    const bool accept = p.distance <= t;
+    if (accept != p.same) errors.push_back({std::abs(p.distance - t), i});
+    if (!info[i].detected_both) continue;
+    for (eval::Counts* c : {&detected, &detected_by_fold[p.fold]}) {
+      if (p.same) (accept ? c->tp : c->fn)++;
+      else (accept ? c->fp : c->tn)++;
+    }
+  }
+  std::sort(errors.rbegin(), errors.rend());
+  nlohmann::json worst = nlohmann::json::array();
+  for (std::size_t k = 0; k < std::min<std::size_t>(20, errors.size()); ++k) {
+    const auto& p = scored[errors[k].second];
+    const auto& n = info[errors[k].second];
+    worst.push_back({{"img1", n.img1}, {"img2", n.img2}, {"same", p.same}, {"fold", p.fold + 1},
+                     {"distance", p.distance}, {"threshold", threshold.at(p.fold)}});
+  }
+  entry["worst_pairs"] = worst;
+  entry["errors"] = errors.size();
+  double mean = 0;
+  for (const auto& [fold, c] : detected_by_fold) mean += c.accuracy() / detected_by_fold.size();
+  entry["detected_both"] = {{"pairs", detected.tp + detected.fp + detected.tn + detected.fn},
+                            {"accuracy", detected.accuracy()}, {"mean_accuracy", mean}};
+}
+
 // --model ensemble: each member's distance per pair, combined by a logistic regression trained on the
 // other folds (eval/ensemble_evaluation.hpp); compared with every member alone on the same pairs.
 int report_ensemble(const EvalOptions& o, const std::vector<PairRow>& rows, std::map<std::string, size_t>& index,
@@ -145,6 +189,7 @@ int report_ensemble(const EvalOptions& o, const std::vector<PairRow>& rows, std:
                     const std::vector<std::vector<eval::ImageEmbedding>>& runs,
                     std::chrono::steady_clock::time_point start) {
   std::vector<eval::EnsemblePair> pairs;
+  std::vector<PairInfo> info;
   int skipped = 0;
   for (const auto& r : rows) {
     eval::EnsemblePair p{{}, r.same, r.fold};
@@ -154,8 +199,12 @@ int report_ensemble(const EvalOptions& o, const std::vector<PairRow>& rows, std:
       if (a.empty() || b.empty()) break;
       p.distances.push_back(distance(a, b, members[k].metric));
     }
-    if (p.distances.size() == members.size()) pairs.push_back(std::move(p));
-    else ++skipped;
+    if (p.distances.size() == members.size()) {
+      pairs.push_back(std::move(p));
+      info.push_back({r.csv1, r.csv2, !runs[0][index[r.img1]].fallback && !runs[0][index[r.img2]].fallback});
+    } else {
+      ++skipped;
+    }
   }
   nlohmann::json out = {{"pairs_file", o.pairs}, {"pairs", rows.size()}, {"pairs_skipped", skipped},
                         {"model", "ensemble"}, {"members", ensemble_members_spec(members)},
@@ -164,6 +213,7 @@ int report_ensemble(const EvalOptions& o, const std::vector<PairRow>& rows, std:
   std::vector<std::vector<double>> fold_accuracy;  // per configuration, per fold
   auto add = [&](const std::string& name, const std::vector<eval::ScoredPair>& scored) {
     nlohmann::json e = describe_scores(scored, nullptr, curves[name]);
+    add_pair_details(e, scored, info);
     std::vector<double> acc;
     for (const auto& f : e["folds"]) acc.push_back(f["accuracy"].get<double>());
     fold_accuracy.push_back(acc);
@@ -261,15 +311,17 @@ int run_eval_pairs(EvalOptions& o) {
   for (const auto& m : metrics) {
     const Metric metric = parse_metric(m);
     std::vector<eval::ScoredPair> scored;
+    std::vector<PairInfo> info;
     skipped_pairs = 0;
     for (const auto& r : rows) {
-      const auto& a = results[index[r.img1]].embedding;
-      const auto& b = results[index[r.img2]].embedding;
-      if (a.empty() || b.empty()) {
+      const auto& a = results[index[r.img1]];
+      const auto& b = results[index[r.img2]];
+      if (a.embedding.empty() || b.embedding.empty()) {
         ++skipped_pairs;
         continue;
       }
-      scored.push_back({distance(a, b, metric), r.same, r.fold});
+      scored.push_back({distance(a.embedding, b.embedding, metric), r.same, r.fold});
+      info.push_back({r.csv1, r.csv2, !a.fallback && !b.fallback});
     }
     const Threshold* shipped = nullptr;
     Threshold model_threshold;
@@ -279,6 +331,7 @@ int run_eval_pairs(EvalOptions& o) {
     } catch (const Error&) {
     }
     nlohmann::json entry = describe_scores(scored, shipped, curves[m]);
+    add_pair_details(entry, scored, info);
     out["metrics"][m] = entry;
   }
   out["pairs_skipped"] = skipped_pairs;
@@ -325,6 +378,8 @@ void add_eval_commands(CLI::App& app, CommandList& commands) {
   pairs->add_option("--detector", o->pipeline.detector, "detector")->capture_default_str();
   pairs->add_option("--align", o->pipeline.align, "alignment")->capture_default_str();
   pairs->add_option("--landmarker", o->pipeline.landmarker, "landmarker")->capture_default_str();
+  pairs->add_option("--normalization", o->pipeline.normalization, "none, or mask (the chip outside the face outline set to 0)")
+      ->capture_default_str();
   pairs->add_option("--metric", o->metric, "all, cosine, euclidean, euclidean_l2, angular")->capture_default_str();
   pairs->add_option("--fallback", o->fallback,
                     "detector for images where the detector finds no face ('fail' to count them as failures)")

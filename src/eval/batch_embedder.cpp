@@ -27,7 +27,8 @@ FaceChoice parse_face_choice(const std::string& name) {
 std::string configuration_key(const BatchOptions& o) {
   static const char* faces[] = {"centre", "best", "largest"};
   return o.pipeline.model + "|" + o.pipeline.detector + "|" + o.pipeline.align + "|" + o.pipeline.landmarker +
-         "|fallback=" + o.fallback_detector + "|face=" + faces[static_cast<int>(o.face)];
+         "|fallback=" + o.fallback_detector + "|face=" + faces[static_cast<int>(o.face)] +
+         (o.pipeline.normalization == "none" ? "" : "|normalization=" + o.pipeline.normalization);
 }
 
 namespace {
@@ -91,7 +92,11 @@ std::vector<ImageEmbedding> embed_images(const std::vector<std::string>& paths, 
   const int workers = std::max(1, options.threads > 0 ? options.threads : num_threads());
   set_num_threads(1);  // parallel over images, one thread per net
   Cache cache(options.cache_path);
-  const std::string config = configuration_key(options);
+  // Keyed on the alignment actually used: "auto" resolved to the model's own, so a run with "auto"
+  // and one naming that alignment share their embeddings (and a changed default invalidates them).
+  BatchOptions resolved = options;
+  resolved.pipeline.align = Pipeline(options.pipeline).options().align;  // bad options fail here
+  const std::string config = configuration_key(resolved);
   std::vector<ImageEmbedding> results(paths.size());
   std::atomic<size_t> next{0};
   std::atomic<int> done{0};
@@ -133,7 +138,6 @@ std::vector<ImageEmbedding> embed_images(const std::vector<std::string>& paths, 
       }
     }
   };
-  { Pipeline check(options.pipeline); }  // bad options or model files fail here, not inside a worker
   std::vector<std::thread> pool;
   for (int w = 1; w < workers; ++w) pool.emplace_back(work);
   work();

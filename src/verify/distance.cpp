@@ -49,20 +49,45 @@ double distance(const std::vector<float>& a, const std::vector<float>& b, Metric
   }
 }
 
+namespace {
+
+// Calibrated defaults, fitted on LFW View 2 (shared 250x250 grey copy, 6,000 pairs) with the default
+// detector and landmarks (dlib-hog:upsample=0, dlib68) and each model's own alignment: `value` is the
+// threshold maximising accuracy over all pairs, (midpoint, scale) a maximum-likelihood logistic fit of
+// same/different on distance. Reproduced by eval/run_accuracy.sh (the `best threshold` column and the
+// JSON's "logistic" of the model's default row); docs/accuracy.md has the 10-fold accuracies.
+struct CalibratedThreshold {
+  const char* model;
+  Metric metric;
+  double value, midpoint, scale;
+};
+
+constexpr CalibratedThreshold kCalibrated[] = {
+    // 5point chip; 10-fold 98.2-98.3%. (dlib documents 0.6 euclidean.)
+    {"faceapi-resnet", Metric::Euclidean, 0.6043, 0.6136, 0.02357},
+    {"faceapi-resnet", Metric::EuclideanL2, 0.4293, 0.4335, 0.01710},
+    {"faceapi-resnet", Metric::Cosine, 0.0922, 0.0949, 0.007455},
+    {"faceapi-resnet", Metric::Angular, 0.1377, 0.1391, 0.005583},
+    // arcface:size=224 chip; 10-fold 95.7% cosine, 93.3% euclidean.
+    {"faceres", Metric::Euclidean, 12.4512, 12.5407, 0.4680},
+    {"faceres", Metric::EuclideanL2, 0.9766, 0.9773, 0.03075},
+    {"faceres", Metric::Cosine, 0.4769, 0.4798, 0.03051},
+    {"faceres", Metric::Angular, 0.3248, 0.3253, 0.01131},
+    // arcface chip (112 px); 10-fold 92.3% cosine, 81.9% euclidean.
+    {"mobileface", Metric::Euclidean, 76.6884, 78.4106, 7.6819},
+    {"mobileface", Metric::EuclideanL2, 1.2129, 1.2235, 0.04259},
+    {"mobileface", Metric::Cosine, 0.7356, 0.7516, 0.05257},
+    {"mobileface", Metric::Angular, 0.4148, 0.4197, 0.01732},
+    // mobilefacenet has none: as ported it maps different people to cosine similarities above 0.998
+    // (about 59% on LFW under every alignment, docs/accuracy.md), so no threshold would mean anything.
+};
+
+}  // namespace
+
 Threshold default_threshold(const std::string& model, Metric metric) {
-  if (model == "faceapi-resnet") {
-    // Fitted on LFW View 2 (shared 250x250 grey copy, 6,000 pairs) with the default pipeline
-    // (dlib-hog:upsample=0, dlib68, 5point): the threshold maximising accuracy over all pairs and a
-    // maximum-likelihood logistic fit of same/different on distance. 10-fold accuracy 98.2-98.3%;
-    // docs/accuracy.md, reproduced by eval/run_accuracy.sh. (dlib documents 0.6 euclidean.)
-    const char* source = "LFW View 2, default pipeline (docs/accuracy.md)";
-    switch (metric) {
-      case Metric::Euclidean: return {0.6043, 0.6136, 0.02357, source};
-      case Metric::EuclideanL2: return {0.4293, 0.4335, 0.01710, source};
-      case Metric::Cosine: return {0.0922, 0.0949, 0.007455, source};
-      case Metric::Angular: return {0.1377, 0.1391, 0.005583, source};
-    }
-  }
+  for (const auto& c : kCalibrated)
+    if (model == c.model && metric == c.metric)
+      return {c.value, c.midpoint, c.scale, "LFW View 2, default detector and alignment (docs/accuracy.md)"};
   if (auto user = user_model_threshold(model, metric)) return *user;  // deepface's, for a preset
   throw Error(ErrorCode::InvalidArgument, "no calibrated threshold for model '" + model + "' and metric " +
                                               metric_name(metric) + " yet; pass --threshold");
