@@ -41,7 +41,7 @@ void add_user_model_commands(CLI::App& models, CommandList& commands) {
   add->add_option("--weights", request.weights, "second file: Caffe .caffemodel, or TF .pbtxt config");
   add->add_option("--format", request.format, "onnx|caffe|tf|torch (default: from the extension)");
   add->add_option("--preset", request.preset, "well-known model's preprocessing (docs/user-models.md)");
-  add->add_option("--task", request.task, "embed, or detect (with --preset opencv-ssd)");
+  add->add_option("--task", request.task, "embed, or detect (with --preset opencv-ssd, yunet, retinaface or scrfd)");
   add->add_option("--input", request.input, "input size WxH");
   add->add_option("--mean", request.mean, "subtracted per channel (0..255 scale): m or m1,m2,m3");
   add->add_option("--std", request.std, "divisor per channel after the mean: s or s1,s2,s3");

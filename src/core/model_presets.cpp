@@ -57,6 +57,34 @@ const std::vector<ModelPreset>& model_presets() {
        "5point", {},
        "OpenCV samples/dnn/models.yml opencv_fd; DetectionOutput row layout (OpenCV detection_output_layer.cpp)",
        "ssd"},
+      // Dense detectors with 5 keypoints (src/detect/anchor_decoding.hpp says how each decodes). The
+      // image is scaled to fit the input and padded right/bottom ("pad"); the input must be a multiple
+      // of 32. Score, NMS and top-k defaults: src/detect/user_model_detector.cpp, from the same sources.
+      // YuNet: OpenCV 4.8+ FaceDetectorYNImpl::detect (modules/objdetect/src/face_detect.cpp) feeds
+      // blobFromImage(padded image): BGR 0..255, no mean, NCHW; opencv_zoo face_detection_yunet_2023mar.onnx.
+      // 640x640 is facekit's choice (the file takes any multiple of 32; FaceDetectorYN uses the image's own size).
+      {"yunet", "detect", "onnx", {640, 640, "bgr", {0, 0, 0}, {1, 1, 1}, "nchw", "pad"}, "", 0, "5point", {},
+       "opencv_zoo models/face_detection_yunet (face_detection_yunet_2023mar.onnx) as OpenCV 4.8+ "
+       "modules/objdetect/src/face_detect.cpp FaceDetectorYNImpl runs it (blobFromImage: BGR, scale 1, no mean; "
+       "outputs cls/obj/bbox/kps_8/16/32; postProcess); thresholds opencv_zoo face_detection_yunet/demo.py",
+       "yunet"},
+      // RetinaFace: biubug6/Pytorch_Retinaface detect.py (img -= (104, 117, 123) on the BGR cv2 image,
+      // NCHW, scale 1); convert_to_onnx.py exports a fixed 1x3x640x640 input (--long_side 640).
+      {"retinaface", "detect", "onnx", {640, 640, "bgr", {104, 117, 123}, {1, 1, 1}, "nchw", "pad"}, "", 0, "5point",
+       {},
+       "biubug6/Pytorch_Retinaface convert_to_onnx.py export (mobilenet0.25 or Resnet50, 640x640); detect.py "
+       "(BGR minus 104/117/123, thresholds); layers/functions/prior_box.py + data/config.py (min_sizes, steps, "
+       "variance); utils/box_utils.py decode/decode_landm; utils/nms/py_cpu_nms.py",
+       "retinaface"},
+      // SCRFD: insightface python-package/insightface/model_zoo/scrfd.py SCRFD.forward:
+      // blobFromImage(img, 1/128, size, (127.5, 127.5, 127.5), swapRB=True): RGB, (v - 127.5) / 128, NCHW;
+      // 640x640 is insightface FaceAnalysis.prepare's default det_size.
+      {"scrfd", "detect", "onnx", {640, 640, "rgb", {127.5f, 127.5f, 127.5f}, {128, 128, 128}, "nchw", "pad"}, "", 0,
+       "5point", {},
+       "insightface SCRFD det_500m / det_2.5g / det_10g ONNX as python-package/insightface/model_zoo/scrfd.py runs "
+       "it (forward: blobFromImage 1/128, mean 127.5, swapRB; distance2bbox, distance2kps; detect: letterbox at "
+       "top-left, threshold 0.5, nms 0.4); det_size 640x640 from app/face_analysis.py",
+       "scrfd"},
   };
   return presets;
 }

@@ -214,7 +214,8 @@ UserModel add_user_model(const UserModelRequest& r) {
   if (!r.task.empty()) m.task = r.task;
   check_choice(m.task, {"embed", "detect"}, "task");
   if (m.task == "detect" && m.decoder.empty())
-    bad_argument("a user detector needs a detector preset that says how to decode its output (--preset opencv-ssd)");
+    bad_argument("a user detector needs a detector preset that says how to decode its output "
+                 "(--preset opencv-ssd, yunet, retinaface or scrfd)");
   if (m.task == "embed" && !m.decoder.empty()) bad_argument("preset " + m.preset + " is a detector: --task detect");
   if (!r.input.empty()) parse_size(r.input, m.input);
   if (m.input.width == 0) bad_argument("--input WxH is required without a --preset");
@@ -233,7 +234,9 @@ UserModel add_user_model(const UserModelRequest& r) {
   if (needs_weights) require_input_file(r.weights, "weights");
   else if (!r.weights.empty()) require_input_file(r.weights, "weights");
 
-  const int dim = probe_user_model(m, r.file, r.weights);  // errors name the user's file
+  int dim = 0;
+  if (m.task == "detect" && m.decoder != "ssd") probe_user_detector(m, r.file, r.weights);  // names the outputs
+  else dim = probe_user_model(m, r.file, r.weights);  // errors name the user's file
   if (m.decoder == "ssd" && dim % 7 != 0)
     bad_argument("model file " + r.file + " gives " + std::to_string(dim) +
                  " values, not rows of 7 (image, label, score, x1, y1, x2, y2) as an SSD DetectionOutput does");

@@ -27,7 +27,7 @@ struct InputSpec {
   std::array<float, 3> mean = {0, 0, 0};
   std::array<float, 3> std = {1, 1, 1};
   std::string layout = "nchw";   // "nchw" or "nhwc"
-  std::string resize = "stretch";
+  std::string resize = "stretch";  // detectors with anchor decoders: "pad" (scale to fit, pad right/bottom)
 };
 
 // deepface's published thresholds for a model (deepface/config/threshold.py); 0 where none.
@@ -47,7 +47,8 @@ struct ModelPreset {
   std::string alignment;    // aligner spec for the chips the model was trained on
   PresetThresholds thresholds;
   std::string source;       // where the numbers come from
-  std::string decoder;      // detectors: how the output becomes boxes ("ssd": [1, 1, N, 7] rows)
+  std::string decoder;      // detectors: how the output becomes boxes ("ssd": [1, 1, N, 7] rows;
+                            // "yunet", "retinaface", "scrfd": src/detect/anchor_decoding.hpp)
 };
 
 const std::vector<ModelPreset>& model_presets();
@@ -118,6 +119,13 @@ int probe_user_model(const UserModel& model, const std::string& file, const std:
 // The loaded net and one forward pass on an RGB image prepared as `model.input` says; errors name `file`.
 cv::dnn::Net load_user_net(const UserModel& model, const std::string& file, const std::string& weights);
 std::vector<float> run_user_net(cv::dnn::Net& net, const UserModel& model, const cv::Mat& rgb, const std::string& file);
+// The same pass, returning the named outputs in that order (float; errors name `file`).
+std::vector<cv::Mat> run_user_net_outputs(cv::dnn::Net& net, const UserModel& model, const cv::Mat& rgb,
+                                          const std::string& file, const std::vector<std::string>& names);
+// Check of a detector with an anchor decoder (yunet, retinaface, scrfd) about to be registered: its
+// input size, then one pass over a grey image decoded as its preset says; errors name the model, the
+// file and the outputs the preset expects (src/detect/user_model_detector.cpp).
+void probe_user_detector(const UserModel& model, const std::string& file, const std::string& weights);
 
 // deepface's threshold for a user model registered with a preset that has one (uncalibrated).
 std::optional<Threshold> user_model_threshold(const std::string& model, Metric metric);

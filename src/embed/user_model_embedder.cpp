@@ -92,24 +92,52 @@ cv::Mat make_blob(const cv::Mat& face_rgb, const InputSpec& in) {
 
 }  // namespace
 
+namespace {
+
+// Sets the prepared input; OpenCV's TensorFlow importer takes NCHW blobs whatever the graph's
+// data_format (it converts).
+void set_user_input(cv::dnn::Net& net, const UserModel& m, const cv::Mat& rgb) {
+  InputSpec in = m.input;
+  if (m.format == "tf") in.layout = "nchw";
+  net.setInput(make_blob(rgb, in));
+}
+
+[[noreturn]] void does_not_run(const UserModel& m, const std::string& file, const cv::Exception& e) {
+  throw Error(ErrorCode::InvalidArgument, "model file " + file + " does not run on a " + std::to_string(m.input.width) +
+                                              "x" + std::to_string(m.input.height) + " " + m.input.layout +
+                                              " input (wrong --input or --layout?): " + opencv_reason(e));
+}
+
+}  // namespace
+
 std::vector<float> run_user_net(cv::dnn::Net& net, const UserModel& m, const cv::Mat& face_rgb, const std::string& file) {
   cv::Mat out;
   try {
-    // OpenCV's TensorFlow importer takes NCHW blobs whatever the graph's data_format (it converts).
-    InputSpec in = m.input;
-    if (m.format == "tf") in.layout = "nchw";
-    net.setInput(make_blob(face_rgb, in));
+    set_user_input(net, m, face_rgb);
     out = m.output.empty() ? net.forward() : net.forward(m.output);
   } catch (const cv::Exception& e) {
-    throw Error(ErrorCode::InvalidArgument, "model file " + file + " does not run on a " + std::to_string(m.input.width) +
-                                                "x" + std::to_string(m.input.height) + " " + m.input.layout +
-                                                " input (wrong --input or --layout?): " + opencv_reason(e));
+    does_not_run(m, file, e);
   }
   if (out.depth() != CV_32F || out.total() == 0)
     throw Error(ErrorCode::ModelCorrupt, "model file " + file + ": output " + (m.output.empty() ? "(last)" : m.output) +
                                              " is empty or not float");
   const float* p = out.ptr<float>();
   return {p, p + out.total()};
+}
+
+std::vector<cv::Mat> run_user_net_outputs(cv::dnn::Net& net, const UserModel& m, const cv::Mat& rgb,
+                                          const std::string& file, const std::vector<std::string>& names) {
+  std::vector<cv::Mat> outs;
+  try {
+    set_user_input(net, m, rgb);
+    net.forward(outs, std::vector<cv::String>(names.begin(), names.end()));
+  } catch (const cv::Exception& e) {
+    does_not_run(m, file, e);
+  }
+  for (std::size_t i = 0; i < outs.size(); ++i)
+    if (outs[i].depth() != CV_32F)
+      throw Error(ErrorCode::ModelCorrupt, "model file " + file + ": output " + names[i] + " is not float");
+  return outs;
 }
 
 namespace {

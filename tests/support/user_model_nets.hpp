@@ -169,26 +169,38 @@ class TinyNet {
     return g.str();
   }
 
-  // An "SSD" whose DetectionOutput is fixed: GlobalAveragePool, a 1x1 conv with zero weights whose
-  // bias holds `rows` (7 values each), reshaped to [1, 1, N, 7]. Any input size.
-  static std::string fixed_ssd_onnx(int width, int height, const std::vector<float>& rows) {
-    const std::int64_t n = static_cast<std::int64_t>(rows.size());
+  // A net whose outputs are fixed tensors, whatever its input: GlobalAveragePool, then per output a 1x1
+  // conv with zero weights whose bias holds the values, reshaped to the output's shape.
+  struct FixedOutput {
+    std::string name;
+    std::vector<std::int64_t> shape;
+    std::vector<float> values;
+  };
+  static std::string fixed_outputs_onnx(int width, int height, const std::vector<FixedOutput>& outputs) {
     Proto graph;
     graph.message(1, onnx_node("GlobalAveragePool", {"data"}, {"gap"}, {}));
-    graph.message(1, onnx_node("Conv", {"gap", "w", "b"}, {"conv"}, {onnx_ints("kernel_shape", {1, 1})}));
-    graph.message(1, onnx_node("Reshape", {"conv", "shape"}, {"detection_out"}, {}));
-    graph.message(5, onnx_tensor("w", {n, 3, 1, 1}, std::vector<float>(n * 3, 0.f)));
-    graph.message(5, onnx_tensor("b", {n}, rows));
-    const std::vector<std::int64_t> shape = {1, 1, n / 7, 7};
-    Proto shape_tensor;
-    shape_tensor.varint(1, 4).varint(2, 7).bytes(8, "shape");  // dims [4], INT64
-    shape_tensor.bytes(9, std::string(reinterpret_cast<const char*>(shape.data()), shape.size() * 8));
-    graph.message(5, shape_tensor);
+    for (const auto& out : outputs) {
+      const std::int64_t n = static_cast<std::int64_t>(out.values.size());
+      graph.message(1, onnx_node("Conv", {"gap", out.name + "_w", out.name + "_b"}, {out.name + "_conv"},
+                                 {onnx_ints("kernel_shape", {1, 1})}));
+      graph.message(1, onnx_node("Reshape", {out.name + "_conv", out.name + "_shape"}, {out.name}, {}));
+      graph.message(5, onnx_tensor(out.name + "_w", {n, 3, 1, 1}, std::vector<float>(n * 3, 0.f)));
+      graph.message(5, onnx_tensor(out.name + "_b", {n}, out.values));
+      Proto shape_tensor;  // dims [rank], INT64
+      shape_tensor.varint(1, static_cast<std::int64_t>(out.shape.size())).varint(2, 7).bytes(8, out.name + "_shape");
+      shape_tensor.bytes(9, std::string(reinterpret_cast<const char*>(out.shape.data()), out.shape.size() * 8));
+      graph.message(5, shape_tensor);
+    }
     graph.message(11, onnx_value_info("data", {1, 3, height, width}));
-    graph.message(12, onnx_value_info("detection_out", shape));
+    for (const auto& out : outputs) graph.message(12, onnx_value_info(out.name, out.shape));
     Proto model;
     model.varint(1, 7).bytes(2, "facekit-test").message(7, graph).message(8, Proto().varint(2, 11));
     return model.str();
+  }
+
+  // An "SSD" whose DetectionOutput [1, 1, N, 7] is fixed `rows` (7 values each).
+  static std::string fixed_ssd_onnx(int width, int height, const std::vector<float>& rows) {
+    return fixed_outputs_onnx(width, height, {{"detection_out", {1, 1, std::int64_t(rows.size()) / 7, 7}, rows}});
   }
 
   // Torch7 binary serialization (torch.File writeObject, 64-bit longs): nn.Sequential of
