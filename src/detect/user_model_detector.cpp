@@ -99,7 +99,10 @@ struct AnchorSettings {
 
 std::string shape_text(const cv::Mat& m) {
   std::string s = "[";
-  for (int i = 0; i < m.dims; ++i) s += (i ? "x" : "") + std::to_string(m.size[i]);
+  for (int i = 0; i < m.dims; ++i) {
+    if (i) s += 'x';
+    s += std::to_string(m.size[i]);
+  }
   return s + "]";
 }
 
