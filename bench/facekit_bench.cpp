@@ -1,6 +1,7 @@
 // facekit_bench: single-thread latency of the face-api nets as facekit runs them.
 //
-//   facekit_bench [--runs 30] [--warmup 5] [--threads 1] [--seed 12345] [--only embed,detect,landmarks]
+//   facekit_bench [--runs 30] [--warmup 5] [--threads 1] [--seed 12345] [--only embed,detect,landmarks,tiny]
+//                 [--graphs faceres,mobilefacenet,...]
 //
 // Each case: `warmup` untimed calls, then `runs` timed calls of the public API on a fixed random input
 // (std::mt19937 with `seed`), reporting min / median / max milliseconds and cpu/wall = process CPU time
@@ -9,6 +10,9 @@
 //   embed      create_embedder("faceapi-resnet")->embed() on a 150x150 RGB chip (no resize needed)
 //   detect     create_detector("ssd")->detect() on a 512x512 RGB image (prep + SSD + decode + NMS)
 //   landmarks  create_landmarker("faceapi68")->landmarks() for a 112x112 box in a 256x256 image
+//   tiny       create_detector("tiny")->detect() on a 416x416 RGB image (prep + TinyFaceDetector + decode + NMS)
+//   graph:NAME (--graphs) the human-models graph models/human/NAME.json as the engine imports it, run on a
+//              random [1,H,W,C] tensor of its input shape: the network alone, like tfjs's execute()
 // Model loading happens before the timed loops (create_*), so only inference is timed.
 //
 // Besides the human-readable table it prints one `RESULT key=value ...` line per case and `INFO key=value`
@@ -35,6 +39,7 @@
 #include "facekit/components.hpp"
 #include "facekit/models.hpp"
 #include "facekit/runtime.hpp"
+#include "nn/tfjs_graph.hpp"
 
 namespace {
 
@@ -127,7 +132,7 @@ std::string no_spaces(std::string s) {
 
 int usage() {
   std::cerr << "usage: facekit_bench [--runs N>=1 (30)] [--warmup N (5)] [--threads N (1)] [--seed S (12345)]\n"
-               "                     [--only embed,detect,landmarks]\n";
+               "                     [--only embed,detect,landmarks,tiny] [--graphs NAME,...]\n";
   return 2;
 }
 
@@ -137,6 +142,7 @@ int main(int argc, char** argv) {
   int runs = 30, warmup = 5, threads = 1;
   unsigned seed = 12345;
   std::set<std::string> only{"embed", "detect", "landmarks"};
+  std::vector<std::string> graphs;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (i + 1 >= argc) return usage();
@@ -149,6 +155,10 @@ int main(int argc, char** argv) {
       only.clear();
       std::stringstream ss(v);
       for (std::string t; std::getline(ss, t, ',');) only.insert(t);
+    } else if (a == "--graphs") {
+      std::stringstream ss(v);
+      for (std::string t; std::getline(ss, t, ',');)
+        if (!t.empty()) graphs.push_back(t);
     } else return usage();
   }
   if (runs < 1 || warmup < 0) return usage();
@@ -201,6 +211,25 @@ int main(int argc, char** argv) {
       const Stats s = time_it([&] { points = landmarker->landmarks(img, face).size(); }, runs, warmup);
       if (points != 68) throw std::runtime_error("landmarker returned " + std::to_string(points) + " points");
       done.push_back({"landmarks", landmarker->name(), "112x112 box in 256x256", s});
+    }
+    if (only.count("tiny")) {
+      auto detector = facekit::create_detector("tiny");
+      const cv::Mat img = random_rgb(416, 416, rng);
+      std::size_t faces = 0;
+      const Stats s = time_it([&] { faces = detector->detect(img).size(); }, runs, warmup);
+      done.push_back({"tiny", detector->name(), "416x416 image (" + std::to_string(faces) + " faces)", s});
+    }
+    for (const auto& name : graphs) {
+      const auto model = facekit::nn::import_tfjs_graph_model(facekit::model_dir() + "/human/" + name + ".json");
+      facekit::nn::Shape shape = model.input_shapes.at(0);
+      for (auto& d : shape) d = d < 0 ? 1 : d;
+      facekit::nn::Tensor x(shape);
+      std::uniform_real_distribution<float> value(0.f, 1.f);
+      for (float& v : x.data) v = value(rng);
+      std::string dims;
+      for (auto d : shape) dims += (dims.empty() ? "" : "x") + std::to_string(d);
+      const Stats s = time_it([&] { model.graph.run({x}); }, runs, warmup);
+      done.push_back({"graph:" + name, name, "[" + dims + "] tensor", s});
     }
 
     char line[512];

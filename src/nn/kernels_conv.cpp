@@ -1,11 +1,14 @@
 // Convolutions as im2col + our packed GEMM (gemm.hpp). With NHWC activations and HWIO filters, the
 // filter is already the [kh*kw*cin, cout] matrix and a 1x1 stride-1 convolution needs no im2col at all.
 #include <cblas.h>
+#include <immintrin.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "facekit/error.hpp"
+#include "core/parallel.hpp"
 #include "nn/conv.hpp"
 
 namespace facekit::nn {
@@ -145,35 +148,68 @@ Tensor conv2d(const Tensor& x, const Tensor& filter, const std::vector<float>& b
   return conv2d(x, prepare_conv_filter(filter, bias), stride_h, stride_w, padding, act);
 }
 
+namespace {
+
+// One output row of a depthwise convolution: each output pixel's channels are summed in registers
+// (8 per ymm) over the taps that fall inside the image, in the same tap order as the plain loop, then
+// bias and activation are applied once, on the way out.
+void depthwise_row(const float* src, const HWC& in, const float* f, int kh, int kw, std::int64_t iy0,
+                   std::int64_t ox_count, int stride_w, std::int64_t x_before, const float* bias, Activation act,
+                   float* out) {
+  const std::int64_t c = in.c, vec_end = c / 8 * 8;
+  const int ky0 = static_cast<int>(std::max<std::int64_t>(0, -iy0));
+  const int ky1 = static_cast<int>(std::min<std::int64_t>(kh, in.h - iy0));
+  for (std::int64_t ox = 0; ox < ox_count; ++ox, out += c) {
+    const std::int64_t ix0 = ox * stride_w - x_before;
+    const int kx0 = static_cast<int>(std::max<std::int64_t>(0, -ix0));
+    const int kx1 = static_cast<int>(std::min<std::int64_t>(kw, in.w - ix0));
+    for (std::int64_t ch = 0; ch < vec_end; ch += 8) {
+      __m256 acc = _mm256_setzero_ps();
+      for (int ky = ky0; ky < ky1; ++ky) {
+        const float* pix = src + ((iy0 + ky) * in.w + ix0) * c + ch;
+        const float* tap = f + std::int64_t(ky) * kw * c + ch;
+        for (int kx = kx0; kx < kx1; ++kx)
+          acc = _mm256_fmadd_ps(_mm256_loadu_ps(pix + kx * c), _mm256_loadu_ps(tap + kx * c), acc);
+      }
+      if (bias) acc = _mm256_add_ps(acc, _mm256_loadu_ps(bias + ch));
+      if (act != Activation::None) acc = _mm256_max_ps(acc, _mm256_setzero_ps());
+      if (act == Activation::Relu6) acc = _mm256_min_ps(acc, _mm256_set1_ps(6.f));
+      _mm256_storeu_ps(out + ch, acc);
+    }
+    for (std::int64_t ch = vec_end; ch < c; ++ch) {
+      float acc = 0;
+      for (int ky = ky0; ky < ky1; ++ky)
+        for (int kx = kx0; kx < kx1; ++kx)
+          acc = std::fma(src[((iy0 + ky) * in.w + ix0 + kx) * c + ch], f[(std::int64_t(ky) * kw + kx) * c + ch], acc);
+      if (bias) acc += bias[ch];
+      if (act != Activation::None) acc = std::max(acc, 0.f);
+      if (act == Activation::Relu6) acc = std::min(acc, 6.f);
+      out[ch] = acc;
+    }
+  }
+}
+
+}  // namespace
+
 Tensor depthwise_conv2d(const Tensor& x, const Tensor& filter, const std::vector<float>& bias,
                         int stride_h, int stride_w, Padding padding, Activation act) {
   const HWC in = as_hwc(x);
   if (filter.rank() != 4 || filter.shape[2] != in.c || filter.shape[3] != 1)
     throw Error(ErrorCode::Internal, "depthwise_conv2d: filter " + shape_string(filter.shape) +
                                          " does not fit input " + shape_string(x.shape));
+  if (!bias.empty() && static_cast<std::int64_t>(bias.size()) != in.c)
+    throw Error(ErrorCode::Internal, "depthwise_conv2d: bias of " + std::to_string(bias.size()) + " for " +
+                                         std::to_string(in.c) + " channels");
   const int kh = static_cast<int>(filter.shape[0]), kw = static_cast<int>(filter.shape[1]);
-  const std::int64_t c = in.c;
   const PadInfo ph = tf_padding(in.h, kh, stride_h, padding), pw = tf_padding(in.w, kw, stride_w, padding);
-  Tensor y({1, ph.out, pw.out, c});
-  const float* src = x.ptr();
-  const float* f = filter.ptr();
-  for (std::int64_t oy = 0; oy < ph.out; ++oy) {
-    for (std::int64_t ox = 0; ox < pw.out; ++ox) {
-      float* out = y.ptr() + (oy * pw.out + ox) * c;
-      for (int ky = 0; ky < kh; ++ky) {
-        const std::int64_t iy = oy * stride_h - ph.before + ky;
-        if (iy < 0 || iy >= in.h) continue;
-        for (int kx = 0; kx < kw; ++kx) {
-          const std::int64_t ix = ox * stride_w - pw.before + kx;
-          if (ix < 0 || ix >= in.w) continue;
-          const float* pix = src + (iy * in.w + ix) * c;
-          const float* tap = f + (std::int64_t(ky) * kw + kx) * c;
-          for (std::int64_t ch = 0; ch < c; ++ch) out[ch] += pix[ch] * tap[ch];
-        }
-      }
-    }
-  }
-  add_bias_activation(y.ptr(), ph.out * pw.out, c, bias, act);
+  Tensor y({1, ph.out, pw.out, in.c});
+  const std::size_t flops = static_cast<std::size_t>(2 * ph.out * pw.out * in.c * kh * kw);
+  const int threads = flops < (4u << 20) ? 1 : 0;  // as in gemm.cpp: small layers are not worth a thread
+  parallel_for(static_cast<std::size_t>(ph.out), 1, threads, [&](std::size_t begin, std::size_t end, std::size_t) {
+    for (std::size_t oy = begin; oy < end; ++oy)
+      depthwise_row(x.ptr(), in, filter.ptr(), kh, kw, std::int64_t(oy) * stride_h - ph.before, pw.out, stride_w,
+                    pw.before, bias.empty() ? nullptr : bias.data(), act, y.ptr() + std::int64_t(oy) * pw.out * in.c);
+  });
   return y;
 }
 

@@ -36,10 +36,17 @@ Tensor broadcast_apply(const Tensor& a, const Tensor& b, F f) {
     for (std::int64_t i = 0; i < y.size(); ++i) y.data[i] = f(v, b.data[i]);
     return y;
   }
-  // Per-channel operand (the common case: a bias or scale over the last axis).
-  if (a.shape == out && b.size() == out.back() && b.shape.back() == out.back()) {
-    const std::int64_t c = out.back();
-    for (std::int64_t i = 0; i < y.size(); ++i) y.data[i] = f(a.data[i], b.data[i % c]);
+  // Per-channel operand on either side (the common case: a bias or scale over the last axis); rows of
+  // c elements so the inner loop vectorises.
+  const std::int64_t c = out.back();
+  if (a.shape == out && b.size() == c && b.shape.back() == c) {
+    for (std::int64_t i = 0; i < y.size(); i += c)
+      for (std::int64_t k = 0; k < c; ++k) y.data[i + k] = f(a.data[i + k], b.data[k]);
+    return y;
+  }
+  if (b.shape == out && a.size() == c && a.shape.back() == c) {
+    for (std::int64_t i = 0; i < y.size(); i += c)
+      for (std::int64_t k = 0; k < c; ++k) y.data[i + k] = f(a.data[k], b.data[i + k]);
     return y;
   }
   // General case: walk the output and map each index into both operands (stride 0 on broadcast axes).

@@ -8,6 +8,7 @@
 
 #include "facekit/error.hpp"
 #include "facekit/models.hpp"
+#include "nn/tfjs_fusion.hpp"
 #include "nn/weight_manifest.hpp"
 
 namespace fs = std::filesystem;
@@ -108,11 +109,27 @@ ImportedModel import_tfjs_graph_model(const std::string& path, std::vector<std::
   ImportedModel result;
   std::map<std::string, int> graph_id;        // runtime value of a node
   std::map<std::string, Tensor> constants;    // load-time value of a node
+  // A Const node's value, loaded when first asked for (fusion looks ahead at the constants of the
+  // nodes after a convolution before the loop below reaches them).
+  const ConstantLookup constant = [&](const std::string& name) -> const Tensor* {
+    if (auto it = constants.find(name); it != constants.end()) return &it->second;
+    auto node = nodes.find(name);
+    if (node == nodes.end()) return nullptr;
+    if (node->second.op == "Identity" && node->second.inputs.size() == 1) return constant(node->second.inputs[0]);
+    if (node->second.op != "Const") return nullptr;
+    if (!weights.has(name)) corrupt(path, "constant " + name + " has no weights");
+    return &(constants[name] = weights.get(name));
+  };
+  std::map<std::string, std::vector<std::string>> consumers;
+  for (const auto& name : topo)
+    for (const auto& in : nodes[name].inputs) consumers[in].push_back(name);
+  const std::set<std::string> output_set(output_nodes.begin(), output_nodes.end());
+  std::set<std::string> fused_away;  // nodes computed inside a fused convolution
   for (const auto& name : topo) {
     const TfjsNode& node = nodes[name];
+    if (fused_away.count(name)) continue;
     if (node.op == "Const") {
-      if (!weights.has(name)) corrupt(path, "constant " + name + " has no weights");
-      constants[name] = weights.get(name);
+      constant(name);
       continue;
     }
     if (node.op == "Placeholder") {
@@ -130,6 +147,23 @@ ImportedModel import_tfjs_graph_model(const std::string& path, std::vector<std::
       if (constants.count(src)) constants[name] = constants[src];
       else graph_id[name] = graph_id.at(src);
       continue;
+    }
+    if (!node.inputs.empty() && graph_id.count(node.inputs[0])) {
+      std::unique_ptr<ConvEpilogue> fused;
+      try {
+        fused = match_conv_epilogue(node, nodes, consumers, output_set, constant,
+                                    [&](const std::string& n) { return graph_id.count(n) != 0; });
+      } catch (const Error& e) {
+        throw Error(e.code(), "model " + path + ": node " + name + ": " + e.what());
+      }
+      if (fused) {
+        const std::string& tail = fused->absorbed.empty() ? name : fused->absorbed.back();
+        fused_away.insert(fused->absorbed.begin(), fused->absorbed.end());
+        std::vector<int> inputs{graph_id.at(node.inputs[0])};
+        if (!fused->residual.empty()) inputs.push_back(graph_id.at(fused->residual));
+        graph_id[tail] = result.graph.add(make_fused_conv_op(node, *constant(node.inputs[1]), *fused), inputs, tail);
+        continue;
+      }
     }
     std::vector<Operand> operands;
     std::vector<int> runtime_inputs;
