@@ -9,6 +9,7 @@
 
 #include "align/face_mask.hpp"
 #include "align/landmark_schemes.hpp"
+#include "eval/batch_embedder.hpp"
 #include "facekit/components.hpp"
 #include "facekit/facekit.hpp"
 #include "support/golden.hpp"
@@ -169,4 +170,13 @@ TEST(FaceMask, CliRepresentWithMaskChangesTheEmbedding) {
   const auto bad = test::run_command(cli + " represent --normalization blur " + image);
   EXPECT_NE(bad.status, 0);
   EXPECT_NE(bad.err.find("blur"), std::string::npos) << bad.err;
+}
+
+TEST(FaceMask, EvaluationCacheKeepsMaskedEmbeddingsApart) {
+  eval::BatchOptions plain;
+  eval::BatchOptions masked = plain;
+  masked.pipeline.normalization = "mask";
+  EXPECT_NE(eval::configuration_key(plain), eval::configuration_key(masked));
+  // Unmasked keys are those written before the option existed, so existing caches stay valid.
+  EXPECT_EQ(eval::configuration_key(plain).find("normalization"), std::string::npos);
 }
