@@ -6,8 +6,8 @@
 // - human truncates every coordinate to an integer (Math.trunc in transformRawCoords); we keep
 //   sub-pixel values, and scale z by the crop's pixels per model unit so it is in image pixels like x
 //   and y (human leaves z in 192-input units).
-// - rotate=1 turns the crop by the detector's eye line (no turn when the detector reports no eyes),
-//   at any angle; human turns by BlazeFace's mouth-nose line, only above
+// - rotate=1 turns the crop by the detector's eye line, which every detector with eyes gives (no turn
+//   without eyes, e.g. dlib-hog), at any angle; human turns by BlazeFace's mouth-nose line, only above
 //   0.2 rad, and rotates the whole image with nearest-neighbour sampling before a bilinear crop, where
 //   we sample once, bilinearly, through the composed transform.
 // - human 3.3.6 mirrors both eye crops for the iris model but un-mirrors only the left eye's output,
