@@ -35,7 +35,7 @@ TEST(HogCascade, FindsDlibHogsFacesWithDlibHogsBoxes) {
     SCOPED_TRACE(rel);
     const cv::Mat rgb = load_faces_image(rel);
     const auto reference = create_detector("dlib-hog:upsample=0")->detect(rgb);
-    const auto faces = create_detector("hog-cascade:carry=0")->detect(rgb);
+    const auto faces = create_detector("hog-cascade")->detect(rgb);
     ASSERT_FALSE(reference.empty());
     expect_subset_of(faces, reference);
     // On photos BlazeFace proposes every face dlib-hog finds (large, frontal faces).
@@ -56,13 +56,14 @@ TEST(HogCascade, CarryFindsAFaceTheProposerMisses) {
   const auto reference = create_detector("dlib-hog:upsample=0")->detect(wide);
   ASSERT_EQ(reference.size(), 1u);
 
-  auto carrying = create_detector("hog-cascade");
+  // tiles=1: the proposer sees the whole frame, as checked above.
+  auto carrying = create_detector("hog-cascade:tiles=1,carry=1");
   ASSERT_EQ(carrying->detect(small).size(), 1u);
   const auto found = carrying->detect(wide);
   ASSERT_EQ(found.size(), 1u);
   EXPECT_GE(iou(found[0].box, reference[0].box), 0.9);
 
-  auto stateless = create_detector("hog-cascade:carry=0");
+  auto stateless = create_detector("hog-cascade:tiles=1,carry=0");
   ASSERT_EQ(stateless->detect(small).size(), 1u);
   EXPECT_TRUE(stateless->detect(wide).empty());
 }
@@ -71,7 +72,8 @@ TEST(HogCascade, ChecksItsOptions) {
   EXPECT_EQ(create_detector("hog-cascade:proposer=facemesh-detection-full,tiles=2,expand=2.5")->name(), "hog-cascade");
   EXPECT_THROW(create_detector("hog-cascade:proposer=ssd"), Error);  // not a BlazeFace variant
   EXPECT_THROW(create_detector("hog-cascade:proposal_confidence=1"), Error);
-  EXPECT_THROW(create_detector("hog-cascade:tiles=0"), Error);
+  EXPECT_THROW(create_detector("hog-cascade:tiles=-1"), Error);
+  EXPECT_THROW(create_detector("hog-cascade:tiles=9"), Error);
   EXPECT_THROW(create_detector("hog-cascade:expand=0.5"), Error);
   EXPECT_THROW(create_detector("hog-cascade:min_region=10"), Error);
   EXPECT_THROW(create_detector("hog-cascade:upsample=9"), Error);
