@@ -37,6 +37,8 @@ OUT=$BUILD/bench-results/$STAMP
 mkdir -p "$OUT"
 
 log() { echo "[run_bench] $*" >&2; }
+# shellcheck source=bench/tfjs_ref.sh
+source "$ROOT/bench/tfjs_ref.sh"
 skipped=()
 
 # ---- build -------------------------------------------------------------------------------------------
@@ -83,25 +85,7 @@ if [[ "${SKIP_TFJS:-0}" == 1 ]]; then
 elif [[ ! -f "$REF/bench_ref.js" ]]; then
   skipped+=("anchor tfjs-wasm: $REF/bench_ref.js not found")
 else
-  if command -v node >/dev/null && command -v npm >/dev/null; then
-    T=$BUILD/tfjs-ref/reference
-    mkdir -p "$T"
-    for f in "$REF"/*; do  # the copies may be read-only like the originals: replace, then make writable
-      b=$(basename "$f")
-      [[ "$b" == node_modules ]] && continue
-      rm -rf "${T:?}/$b" && cp -r "$f" "$T/" && chmod -R u+w "$T/$b"
-    done
-    if [[ ! -d "$T/node_modules" ]] || ! cmp -s "$T/package-lock.json" "$BUILD/tfjs-ref/installed-lock.json"; then
-      log "npm ci in $T (about 590 MB, once; later runs reuse it)"
-      rm -rf "$T/node_modules" "$BUILD/tfjs-ref/installed-lock.json"
-      if (cd "$T" && npm ci --ignore-scripts --no-audit --no-fund) >"$OUT/npm-ci.log" 2>&1; then
-        cp "$T/package-lock.json" "$BUILD/tfjs-ref/installed-lock.json"
-      else
-        log "npm ci failed (see $OUT/npm-ci.log)"
-      fi
-    fi
-    [[ -f "$BUILD/tfjs-ref/installed-lock.json" ]] && TFJS_DIR=$T
-  fi
+  TFJS_DIR=$(install_tfjs_ref "$BUILD" "$REF" "$OUT") || TFJS_DIR=""
   if [[ -z "$TFJS_DIR" ]]; then
     if [[ -f "$REF/golden/bench_wasm_1thread.json" ]] && command -v python3 >/dev/null; then
       log "node/npm unavailable or npm ci failed: falling back to the RECORDED tfjs figures (another run)"

@@ -143,3 +143,19 @@ TEST(TfjsFusion, SharedIntermediateIsNotFolded) {
   EXPECT_NEAR(y.data[0], 4.0, 1e-6);  // (2 * 0.5 + 1)^2
   EXPECT_NEAR(y.data[1], 9.0, 1e-6);  // (2 * -2 + 1)^2
 }
+
+// Keras' batch norm after the activation (human's gear): relu(conv) * s + b stays after the Relu.
+TEST(TfjsFusion, AffineAfterTheActivationFolds) {
+  const std::vector<float> w = {1.f, -1.f}, s = {2.f, 0.5f}, b = {-1.f, 3.f};
+  const auto path = write_model("post_affine", {1, 1, 3, 1},
+                                {node("c", "Conv2D", {"x", "w"}, conv_attr()), node("relu", "Relu", {"c"}),
+                                 node("mul", "Mul", {"relu", "s"}), node("y", "Add", {"mul", "b"})},
+                                {{"w", {1, 1, 1, 2}, w}, {"s", {2}, s}, {"b", {2}, b}});
+  auto model = facekit::nn::import_tfjs_graph_model(path.string());
+  EXPECT_EQ(model.graph.node_count(), 2u);
+  const Tensor x({1, 1, 3, 1}, {0.75f, -2.f, 0.f});
+  const Tensor y = model.graph.run({x}).at(0);
+  for (int p = 0; p < 3; ++p)
+    for (int o = 0; o < 2; ++o)
+      EXPECT_NEAR(y.data[p * 2 + o], std::max(0.0, double(x.data[p]) * w[o]) * s[o] + b[o], 1e-6) << p << "," << o;
+}

@@ -158,6 +158,24 @@ std::unique_ptr<ConvEpilogue> match_conv_epilogue(const TfjsNode& conv, const st
       const std::string& other = next->inputs[0] == tail ? next->inputs[1] : next->inputs[0];
       if (other == tail || !built(other)) break;
       e->residual = other;
+    } else if (next && !linear() && e->prelu_slope.empty() && (next->op == "Mul" || add || next->op == "BiasAdd")) {
+      // An affine after the activation: kept apart, applied after it.
+      const auto v = per_channel(g.other_constant(*next, tail), channels);
+      if (v.empty()) break;
+      if (e->post_scale.empty()) {
+        e->post_scale.assign(static_cast<size_t>(channels), 1.f);
+        e->post_bias.assign(static_cast<size_t>(channels), 0.f);
+      }
+      for (size_t c = 0; c < v.size(); ++c) {
+        if (next->op == "Mul") {
+          e->post_scale[c] *= v[c];
+          e->post_bias[c] *= v[c];
+        } else {
+          e->post_bias[c] += v[c];
+        }
+      }
+    } else if (!e->post_scale.empty()) {
+      break;  // nothing else is absorbed after a post-activation affine
     } else if (next && linear() && e->residual.empty() &&
                (next->op == "Mul" || add || next->op == "BiasAdd")) {
       const auto v = per_channel(g.other_constant(*next, tail), channels);
@@ -207,7 +225,9 @@ class FusedConvOp final : public Op {
         depthwise_(is_depthwise(node.op)),
         residual_(!e.residual.empty()),
         act_(e.act),
-        slope_(e.prelu_slope) {
+        slope_(e.prelu_slope),
+        post_scale_(e.post_scale),
+        post_bias_(e.post_bias) {
     Tensor scaled = filter;  // HWIO (depthwise HWC1): the output channel is the fastest axis
     const std::int64_t channels = static_cast<std::int64_t>(e.scale.size());
     for (std::int64_t i = 0; i < scaled.size(); ++i) scaled.data[i] *= e.scale[i % channels];
@@ -246,6 +266,12 @@ class FusedConvOp final : public Op {
       for (std::int64_t i = 0; i < y.size(); i += c)
         for (std::int64_t k = 0; k < c; ++k) p[i + k] = p[i + k] < 0 ? p[i + k] * slope_[k] : p[i + k];
     }
+    if (!post_scale_.empty()) {
+      const std::int64_t c = static_cast<std::int64_t>(post_scale_.size());
+      float* p = y.ptr();
+      for (std::int64_t i = 0; i < y.size(); i += c)
+        for (std::int64_t k = 0; k < c; ++k) p[i + k] = p[i + k] * post_scale_[k] + post_bias_[k];
+    }
     return y;
   }
 
@@ -254,7 +280,7 @@ class FusedConvOp final : public Op {
   bool depthwise_;
   bool residual_;
   Activation act_;
-  std::vector<float> slope_;
+  std::vector<float> slope_, post_scale_, post_bias_;
   ConvFilter packed_;
   Tensor depthwise_filter_;
   std::vector<float> bias_;

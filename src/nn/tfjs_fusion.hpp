@@ -16,14 +16,17 @@
 
 namespace facekit::nn {
 
-// y = act(conv(x, filter) * scale + bias [+ residual]), then y < 0 ? y * prelu_slope : y (per output
-// channel). The residual is a second runtime input of the same shape (a ResNet-style skip connection).
+// y = act(conv(x, filter) * scale + bias [+ residual]), then y < 0 ? y * prelu_slope : y or
+// y * post_scale + post_bias (per output channel). The residual is a second runtime input of the same shape (a ResNet-style skip connection).
 struct ConvEpilogue {
   std::vector<float> scale;        // per channel; folded into the filter
   std::vector<float> bias;         // per channel
   std::string residual;            // node added before the activation; empty = none
   Activation act = Activation::None;
   std::vector<float> prelu_slope;  // per channel; empty = no PReLU
+  // y = y * post_scale + post_bias after the activation (Keras' batch norm placed after a Relu); per
+  // channel, empty = none. Never together with a PReLU.
+  std::vector<float> post_scale, post_bias;
   std::vector<std::string> absorbed;  // the tail's nodes, in order; the last one's value is the fused output
 };
 
