@@ -67,15 +67,24 @@ struct Int8Code {
 
 // query . row for 8 consecutive rows `stride` codes apart (stride: a multiple of 8, zero padded).
 // Eight independent FMA chains keep both FMA pipes busy while the rows stream in.
+// Software prefetch of the block of 8 rows this many blocks ahead (8 KiB for 128-D float32): a block
+// is one 4 KiB page there, and hardware prefetchers stop at page ends. On this 2-core machine 0, 2, 4
+// and 8 measured within the noise of each other (1.3-1.45x the floor); 2 is kept as the mildest.
+constexpr std::size_t kPrefetchBlocks = 2;
 template <typename C>
 inline __m256 dot_8_rows(const typename C::Code* rows, std::size_t stride, const float* query) {
   __m256 acc[8];
 #pragma GCC unroll 8
   for (int r = 0; r < 8; ++r) acc[r] = _mm256_setzero_ps();
+  const char* ahead = reinterpret_cast<const char*>(rows + kPrefetchBlocks * 8 * stride);
   for (std::size_t j = 0; j < stride; j += kLanes) {
     const __m256 q = _mm256_loadu_ps(query + j);
 #pragma GCC unroll 8
     for (int r = 0; r < 8; ++r) acc[r] = _mm256_fmadd_ps(C::load8(rows + std::size_t(r) * stride + j), q, acc[r]);
+    // The block kPrefetchBlocks ahead, spread over the iterations: 8 rows x 8 codes per iteration.
+    constexpr std::size_t kBytes = 8 * kLanes * sizeof(typename C::Code);
+#pragma GCC unroll 4
+    for (std::size_t b = 0; b < kBytes; b += 64) _mm_prefetch(ahead + j * 8 * sizeof(typename C::Code) + b, _MM_HINT_T0);
   }
   return sum_each(acc);
 }
