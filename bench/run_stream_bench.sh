@@ -20,7 +20,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD_DIR:-$ROOT/build}
 SHARED=${SHARED_DIR:-$ROOT/../shared}
 THREADS=${THREADS:-1}
-CANDIDATES=${CANDIDATES:-"dlib-hog:upsample=0@0 dlib-hog:upsample=0@640 blazeface@640 tiny:input_size=416@0 tiny:input_size=608@0 ssd@0"}
+CANDIDATES=${CANDIDATES:-"dlib-hog:upsample=0@0 hog-cascade@0 dlib-hog:upsample=0@640 blazeface@640 tiny:input_size=416@0 tiny:input_size=608@0 ssd@0"}
 OUT=$BUILD/stream-bench/$(date +%Y%m%d-%H%M%S)
 mkdir -p "$OUT"
 FACEKIT=$BUILD/facekit
