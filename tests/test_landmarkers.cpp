@@ -83,6 +83,39 @@ TEST(FaceApiTinyLandmarks, NetMatchesReferenceOnSyntheticInput) {
                                   "faceLandmark68TinyNet");
 }
 
+// tests/data/golden/faceapi68_tiny_images.json: face-api.js's own detectAllFaces(SSD)
+// .withFaceLandmarks(useTinyLandmarkNet) on three PNG photos (tests/reference/faceapi_tiny). PNG
+// decoding is exact, so our SSD box and the tiny net's 68 points must match within the reference
+// tolerance (1e-4 of the largest coordinate, ~0.07 px here).
+TEST(FaceApiTinyLandmarks, MatchFaceApiOnPhotos) {
+  FACEKIT_REQUIRE_SHARED_DIR();
+  const auto golden = nlohmann::json::parse(
+      test::read_file(std::string(FACEKIT_SOURCE_DIR) + "/tests/data/golden/faceapi68_tiny_images.json"));
+  auto detector = create_detector("ssd");
+  auto landmarker = create_landmarker("faceapi68-tiny");
+  for (const auto& image : golden.at("images")) {
+    const std::string path = image.at("path");
+    const cv::Mat rgb = load_image((test::shared_dir() / path).string());
+    const auto faces = detector->detect(rgb);
+    ASSERT_EQ(faces.size(), image.at("faces").size()) << path;
+    for (std::size_t f = 0; f < faces.size(); ++f) {
+      const auto& ref = image["faces"][f];
+      const auto box = ref.at("box").get<std::vector<double>>();
+      test::expect_close_to_reference({float(faces[f].box.x), float(faces[f].box.y), float(faces[f].box.width),
+                                       float(faces[f].box.height)},
+                                      box, path + " box");
+      std::vector<float> got;
+      std::vector<double> want;
+      const auto points = landmarker->landmarks(rgb, faces[f]);
+      for (std::size_t i = 0; i < points.size(); ++i) {
+        got.insert(got.end(), {float(points[i].x), float(points[i].y)});
+        want.insert(want.end(), {ref["landmarks68"][i][0].get<double>(), ref["landmarks68"][i][1].get<double>()});
+      }
+      test::expect_close_to_reference(got, want, path + " landmarks");
+    }
+  }
+}
+
 TEST(FaceApiTinyLandmarks, EyesAgreeWithDlibOnAPhoto) {
   FACEKIT_REQUIRE_SHARED_DIR();
   const Photo photo = obama();
