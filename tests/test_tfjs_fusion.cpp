@@ -159,3 +159,21 @@ TEST(TfjsFusion, AffineAfterTheActivationFolds) {
     for (int o = 0; o < 2; ++o)
       EXPECT_NEAR(y.data[p * 2 + o], std::max(0.0, double(x.data[p]) * w[o]) * s[o] + b[o], 1e-6) << p << "," << o;
 }
+
+// A residual followed by TensorFlow's own Prelu op (human's facemesh and iris blocks).
+TEST(TfjsFusion, ResidualThenNativePreluFolds) {
+  const std::vector<float> w = {0.5f, 0.f, 0.f, -1.f}, alpha = {0.25f, 0.1f};
+  const auto path = write_model("residual_prelu", {1, 2, 1, 2},
+                                {node("c", "Conv2D", {"x", "w"}, conv_attr()), node("sum", "AddV2", {"x", "c"}),
+                                 node("y", "Prelu", {"sum", "alpha"})},
+                                {{"w", {1, 1, 2, 2}, w}, {"alpha", {2}, alpha}});
+  auto model = facekit::nn::import_tfjs_graph_model(path.string());
+  EXPECT_EQ(model.graph.node_count(), 2u);
+  const Tensor x({1, 2, 1, 2}, {1.f, 3.f, -4.f, 0.5f});
+  const Tensor y = model.graph.run({x}).at(0);
+  for (int p = 0; p < 2; ++p)
+    for (int o = 0; o < 2; ++o) {
+      const double z = x.data[p * 2 + o] + (x.data[p * 2] * w[o] + x.data[p * 2 + 1] * w[2 + o]);
+      EXPECT_NEAR(y.data[p * 2 + o], z >= 0 ? z : alpha[o] * z, 1e-6) << p << "," << o;
+    }
+}

@@ -198,6 +198,10 @@ std::unique_ptr<ConvEpilogue> match_conv_epilogue(const TfjsNode& conv, const st
     } else if (next && (e->act == Activation::Relu || e->act == Activation::Relu6) && next->op == "Maximum" &&
                is_scalar(g.other_constant(*next, tail), 0.f)) {
       // max(relu(x), 0) is relu(x)
+    } else if (next && next->op == "Prelu" && e->prelu_slope.empty() && next->inputs.size() == 2 &&
+               next->inputs[0] == tail) {
+      e->prelu_slope = per_channel(g.constant(next->inputs[1]), channels);
+      if (e->prelu_slope.empty()) break;
     } else if (e->prelu_slope.empty()) {  // also after a Relu (the converter emits PReLU after fused Relus too)
       std::vector<float> slope;
       const auto absorbed = match_prelu(g, tail, channels, slope);
