@@ -1,5 +1,5 @@
 // "hog-cascade": dlib-hog at full resolution around BlazeFace proposals and the previous call's faces.
-// Its faces must be dlib-hog's own (same boxes), and carry=1 must find again a face the proposer cannot
+// On photos its faces are dlib-hog's own (same boxes), and carry=1 must find again a face the proposer cannot
 // see, where it was on the previous call.
 #include <opencv2/imgproc.hpp>
 

@@ -12,9 +12,10 @@
 //      example clip, and without it each frame's faces depend on that frame only;
 //   3. each proposal grown to a square region `expand` times its larger side (at least min_region
 //      pixels), overlapping regions merged, and dlib-hog run on each region of the full-resolution frame.
-// Every face returned is a dlib-hog detection on the current frame (same boxes, same scores); the
-// cascade can only miss faces dlib-hog on the whole frame finds, never add others. How many it misses
-// on the example clip: docs/benchmarks.md (video section).
+// Every face returned is a dlib-hog detection on the current frame. It can miss faces dlib-hog finds on
+// the whole frame (no proposal near them), and, rarely, report a window the whole-frame scan does not:
+// the region's image pyramid is resampled from the region, so above level 0 a window near dlib's
+// threshold can score differently. Both counts on the example clip: docs/benchmarks.md (video section).
 #include <algorithm>
 #include <cmath>
 
