@@ -71,5 +71,9 @@ echo "== ensemble on lfw" >&2
 "$facekit" eval pairs --pairs "$shared/data/faces/lfw/pairs.csv" --model ensemble --members "$members" \
   --cache "$cache/ensemble.jsonl" --save-ensemble data/ensemble/lfw-resnet-flip-faceres-mobileface.v2.json \
   --json --quiet >"$out/ensemble.lfw.json"
+# Gradient boosting against the logistic regression on the same members, both cross-fitted (a few minutes).
+echo "== boosting check on lfw" >&2
+python3 eval/boosting_check.py "$shared/data/faces/lfw/pairs.csv" "$shared/data/faces/lfw" "$cache" \
+  >"$out/boosting.lfw.jsonl"
 python3 eval/accuracy_table.py "$out" "${configs[@]}" >docs/accuracy.md
 echo "wrote docs/accuracy.md" >&2
