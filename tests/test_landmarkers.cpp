@@ -3,6 +3,7 @@
 // iris graphs themselves are checked against tfjs in test_human_models.cpp.)
 #include <cmath>
 
+#include <nlohmann/json.hpp>
 #include <opencv2/imgproc.hpp>
 
 #include "align/aligners.hpp"
@@ -202,6 +203,40 @@ TEST(FaceMeshLandmarks, LandOnTheFaceAndAgreeWithDlib) {
   const double ear_z = (mesh[234].z + mesh[454].z) / 2;
   EXPECT_LT(mesh[1].z, ear_z - 0.1 * photo.face.box.width);
   EXPECT_GT(mesh[1].z, ear_z - 1.0 * photo.face.box.width);
+}
+
+// tests/data/golden/facemesh_images.json: human 3.3.6's own face pipeline (BlazeFace, then FaceMesh,
+// rotation off) on three PNG photos (tests/reference/facemesh). human truncates every coordinate to
+// an integer (Math.trunc) and keeps z in 192-input units; ours are unrounded, so each of our values
+// must lie in [human, human + 1): a shifted crop or a wrong mapping moves points by more than that.
+TEST(FaceMeshLandmarks, MatchHumanOnPhotos) {
+  FACEKIT_REQUIRE_SHARED_DIR();
+  const auto golden = nlohmann::json::parse(
+      test::read_file(std::string(FACEKIT_SOURCE_DIR) + "/tests/data/golden/facemesh_images.json"));
+  auto detector = create_detector("blazeface");
+  constexpr double kSlack = 1e-3;  // float32 noise at an integer boundary
+  for (const auto& image : golden.at("images")) {
+    const std::string path = image.at("path");
+    const cv::Mat rgb = load_image((test::shared_dir() / path).string());
+    const auto faces = detector->detect(rgb);
+    ASSERT_EQ(faces.size(), image.at("faces").size()) << path;
+    const auto mesh = facemesh::face_mesh(rgb, faces.at(0), {});
+    const auto& box = faces[0].box;
+    const double units_per_pixel =
+        facemesh::kMeshInputSize / facemesh::enlarged_square({box.x, box.y, box.right(), box.bottom()}, 1.4).width();
+    const auto& ref = image["faces"][0]["mesh"];
+    ASSERT_EQ(mesh.size(), ref.size()) << path;
+    for (std::size_t i = 0; i < mesh.size(); ++i) {
+      // Truncation rounds toward zero: for z < 0 human's value is the upper one.
+      const double z = mesh[i].z * units_per_pixel, ref_z = ref[i][2].get<double>();
+      const double z_offset = z < 0 ? ref_z - z : z - ref_z;
+      const double dx = mesh[i].x - ref[i][0].get<double>(), dy = mesh[i].y - ref[i][1].get<double>();
+      EXPECT_TRUE(dx > -kSlack && dx < 1 + kSlack && dy > -kSlack && dy < 1 + kSlack && z_offset > -kSlack &&
+                  z_offset < 1 + kSlack)
+          << path << " point " << i << ": (" << mesh[i].x << ", " << mesh[i].y << ", " << z << ") vs human "
+          << ref[i].dump();
+    }
+  }
 }
 
 TEST(FaceMeshLandmarks, MappedIbugPointsFollowDlibsLayout) {
