@@ -125,5 +125,57 @@ TEST(Conv2d, SameAndValidPaddingWithStrides) {
   expect_conv_matches_definition(4, 4, 16, 33, 3, 3, 2, Padding::Valid);
 }
 
+
+// Depthwise convolution (channel multiplier 1) against its definition, with bias and activation: 3x3 and
+// 5x5 filters take the register path inside the image and the general one at the borders; other sizes
+// and channel counts that are not a multiple of 8 cover the rest.
+void expect_depthwise_matches_definition(std::int64_t h, std::int64_t w, std::int64_t c, int k, int stride,
+                                         Padding padding, Activation act) {
+  SCOPED_TRACE(testing::Message() << h << "x" << w << "x" << c << " k" << k << " s" << stride
+                                  << (padding == Padding::Same ? " SAME" : " VALID"));
+  Tensor x({1, h, w, c}, random_values(static_cast<std::size_t>(h * w * c), 11));
+  for (float& v : x.data) v *= 4;  // reach past 6 for Relu6
+  Tensor f({k, k, c, 1}, random_values(static_cast<std::size_t>(k * k * c), 12));
+  const auto bias = random_values(static_cast<std::size_t>(c), 13);
+  const Tensor y = depthwise_conv2d(x, f, bias, stride, stride, padding, act);
+  const PadInfo ph = tf_padding(h, k, stride, padding), pw = tf_padding(w, k, stride, padding);
+  ASSERT_EQ(y.shape, (Shape{1, ph.out, pw.out, c}));
+  for (std::int64_t oy = 0; oy < ph.out; ++oy)
+    for (std::int64_t ox = 0; ox < pw.out; ++ox)
+      for (std::int64_t ch = 0; ch < c; ++ch) {
+        double want = 0;
+        for (int ky = 0; ky < k; ++ky)
+          for (int kx = 0; kx < k; ++kx) {
+            const std::int64_t iy = oy * stride - ph.before + ky, ix = ox * stride - pw.before + kx;
+            if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+            want += double(x.data[(iy * w + ix) * c + ch]) * f.data[(ky * k + kx) * c + ch];
+          }
+        ASSERT_NEAR(y.data[(oy * pw.out + ox) * c + ch], activate(want + bias[ch], act), 1e-4) << oy << "," << ox << "," << ch;
+      }
+}
+
+TEST(DepthwiseConv2d, MatchesDefinition) {
+  expect_depthwise_matches_definition(9, 11, 24, 3, 1, Padding::Same, Activation::None);
+  expect_depthwise_matches_definition(9, 11, 13, 3, 2, Padding::Same, Activation::Relu);
+  expect_depthwise_matches_definition(12, 10, 16, 5, 1, Padding::Same, Activation::Relu6);
+  expect_depthwise_matches_definition(12, 13, 21, 5, 2, Padding::Valid, Activation::None);
+  expect_depthwise_matches_definition(4, 4, 8, 5, 1, Padding::Same, Activation::None);  // no interior pixel
+  expect_depthwise_matches_definition(7, 6, 5, 3, 1, Padding::Valid, Activation::Relu);
+  expect_depthwise_matches_definition(8, 8, 10, 2, 2, Padding::Same, Activation::None);
+  expect_depthwise_matches_definition(6, 9, 12, 1, 1, Padding::Same, Activation::Relu6);
+}
+
+TEST(DepthwiseConv2d, ResultDoesNotDependOnThreadCount) {
+  Tensor x({1, 130, 130, 24}, random_values(130 * 130 * 24, 21));  // big enough to be split over threads
+  Tensor f({3, 3, 24, 1}, random_values(9 * 24, 22));
+  const int before = num_threads();
+  set_num_threads(1);
+  const Tensor one = depthwise_conv2d(x, f, {}, 1, 1, Padding::Same, Activation::None);
+  set_num_threads(2);
+  const Tensor two = depthwise_conv2d(x, f, {}, 1, 1, Padding::Same, Activation::None);
+  set_num_threads(before);
+  EXPECT_EQ(one.data, two.data);
+}
+
 }  // namespace
 }  // namespace facekit::nn

@@ -150,16 +150,30 @@ Tensor conv2d(const Tensor& x, const Tensor& filter, const std::vector<float>& b
 
 namespace {
 
-// One output row of a depthwise convolution: each output pixel's channels are summed in registers
-// (8 per ymm) over the taps that fall inside the image, in the same tap order as the plain loop, then
+inline __m256 bias_activate(__m256 acc, const float* bias, std::int64_t ch, Activation act) {
+  if (bias) acc = _mm256_add_ps(acc, _mm256_loadu_ps(bias + ch));
+  if (act != Activation::None) acc = _mm256_max_ps(acc, _mm256_setzero_ps());
+  if (act == Activation::Relu6) acc = _mm256_min_ps(acc, _mm256_set1_ps(6.f));
+  return acc;
+}
+inline float bias_activate(float acc, const float* bias, std::int64_t ch, Activation act) {
+  if (bias) acc += bias[ch];
+  if (act != Activation::None) acc = std::max(acc, 0.f);
+  if (act == Activation::Relu6) acc = std::min(acc, 6.f);
+  return acc;
+}
+
+// Output pixels [ox_begin, ox_end) of one row of a depthwise convolution: each output pixel's channels are
+// summed in registers (8 per ymm) over the taps that fall inside the image, in row-major tap order, then
 // bias and activation are applied once, on the way out.
-void depthwise_row(const float* src, const HWC& in, const float* f, int kh, int kw, std::int64_t iy0,
-                   std::int64_t ox_count, int stride_w, std::int64_t x_before, const float* bias, Activation act,
-                   float* out) {
+void depthwise_span(const float* src, const HWC& in, const float* f, int kh, int kw, std::int64_t iy0,
+                    std::int64_t ox_begin, std::int64_t ox_end, int stride_w, std::int64_t x_before, const float* bias,
+                    Activation act, float* out_row) {
   const std::int64_t c = in.c, vec_end = c / 8 * 8;
   const int ky0 = static_cast<int>(std::max<std::int64_t>(0, -iy0));
   const int ky1 = static_cast<int>(std::min<std::int64_t>(kh, in.h - iy0));
-  for (std::int64_t ox = 0; ox < ox_count; ++ox, out += c) {
+  for (std::int64_t ox = ox_begin; ox < ox_end; ++ox) {
+    float* out = out_row + ox * c;
     const std::int64_t ix0 = ox * stride_w - x_before;
     const int kx0 = static_cast<int>(std::max<std::int64_t>(0, -ix0));
     const int kx1 = static_cast<int>(std::min<std::int64_t>(kw, in.w - ix0));
@@ -171,22 +185,70 @@ void depthwise_row(const float* src, const HWC& in, const float* f, int kh, int 
         for (int kx = kx0; kx < kx1; ++kx)
           acc = _mm256_fmadd_ps(_mm256_loadu_ps(pix + kx * c), _mm256_loadu_ps(tap + kx * c), acc);
       }
-      if (bias) acc = _mm256_add_ps(acc, _mm256_loadu_ps(bias + ch));
-      if (act != Activation::None) acc = _mm256_max_ps(acc, _mm256_setzero_ps());
-      if (act == Activation::Relu6) acc = _mm256_min_ps(acc, _mm256_set1_ps(6.f));
-      _mm256_storeu_ps(out + ch, acc);
+      _mm256_storeu_ps(out + ch, bias_activate(acc, bias, ch, act));
     }
     for (std::int64_t ch = vec_end; ch < c; ++ch) {
       float acc = 0;
       for (int ky = ky0; ky < ky1; ++ky)
         for (int kx = kx0; kx < kx1; ++kx)
           acc = std::fma(src[((iy0 + ky) * in.w + ix0 + kx) * c + ch], f[(std::int64_t(ky) * kw + kx) * c + ch], acc);
-      if (bias) acc += bias[ch];
-      if (act != Activation::None) acc = std::max(acc, 0.f);
-      if (act == Activation::Relu6) acc = std::min(acc, 6.f);
-      out[ch] = acc;
+      out[ch] = bias_activate(acc, bias, ch, act);
     }
   }
+}
+
+// The same for a K x K filter on pixels whose whole window is inside the image: the filter's K*K tap vectors
+// of one 8-channel block stay in registers while the row's pixels stream past (half the loads), and the
+// unrolled tap loop has no bounds to check. Same summation order as depthwise_span.
+template <int K>
+void depthwise_interior(const float* src, const HWC& in, const float* f, std::int64_t iy0, std::int64_t ox_begin,
+                        std::int64_t ox_end, int stride_w, std::int64_t x_before, const float* bias, Activation act,
+                        float* out_row) {
+  const std::int64_t c = in.c;
+  for (std::int64_t ch = 0; ch + 8 <= c; ch += 8) {
+    __m256 w[K * K];
+    for (int t = 0; t < K * K; ++t) w[t] = _mm256_loadu_ps(f + t * c + ch);
+    for (std::int64_t ox = ox_begin; ox < ox_end; ++ox) {
+      const float* pix = src + (iy0 * in.w + ox * stride_w - x_before) * c + ch;
+      __m256 acc = _mm256_setzero_ps();
+      for (int ky = 0; ky < K; ++ky)
+        for (int kx = 0; kx < K; ++kx)
+          acc = _mm256_fmadd_ps(_mm256_loadu_ps(pix + (std::int64_t(ky) * in.w + kx) * c), w[ky * K + kx], acc);
+      _mm256_storeu_ps(out_row + ox * c + ch, bias_activate(acc, bias, ch, act));
+    }
+  }
+  const std::int64_t tail = c / 8 * 8;
+  if (tail == c) return;
+  for (std::int64_t ox = ox_begin; ox < ox_end; ++ox)
+    for (std::int64_t ch = tail; ch < c; ++ch) {
+      const std::int64_t ix0 = ox * stride_w - x_before;
+      float acc = 0;
+      for (int ky = 0; ky < K; ++ky)
+        for (int kx = 0; kx < K; ++kx)
+          acc = std::fma(src[((iy0 + ky) * in.w + ix0 + kx) * c + ch], f[(ky * K + kx) * c + ch], acc);
+      out_row[ox * c + ch] = bias_activate(acc, bias, ch, act);
+    }
+}
+
+// One output row: the fixed-size interior path where the filter is 3x3 or 5x5 and the window fits, the
+// general one at the borders.
+void depthwise_row(const float* src, const HWC& in, const float* f, int kh, int kw, std::int64_t iy0,
+                   std::int64_t ox_count, int stride_w, std::int64_t x_before, const float* bias, Activation act,
+                   float* out_row) {
+  const bool full_rows = iy0 >= 0 && iy0 + kh <= in.h;
+  if (!full_rows || kh != kw || (kh != 3 && kh != 5)) {
+    depthwise_span(src, in, f, kh, kw, iy0, 0, ox_count, stride_w, x_before, bias, act, out_row);
+    return;
+  }
+  // ix0 = ox * stride - x_before >= 0 and ix0 + kw <= in.w
+  const std::int64_t lo = std::min(ox_count, (x_before + stride_w - 1) / stride_w);
+  const std::int64_t hi = in.w - kw + x_before >= 0
+                              ? std::clamp<std::int64_t>((in.w - kw + x_before) / stride_w + 1, lo, ox_count)
+                              : lo;
+  depthwise_span(src, in, f, kh, kw, iy0, 0, lo, stride_w, x_before, bias, act, out_row);
+  if (kh == 3) depthwise_interior<3>(src, in, f, iy0, lo, hi, stride_w, x_before, bias, act, out_row);
+  else depthwise_interior<5>(src, in, f, iy0, lo, hi, stride_w, x_before, bias, act, out_row);
+  depthwise_span(src, in, f, kh, kw, iy0, hi, ox_count, stride_w, x_before, bias, act, out_row);
 }
 
 }  // namespace
