@@ -1,6 +1,7 @@
-// The faceapi68-tiny and facemesh landmarkers: the tiny net against face-api.js's output, the face
-// mesh's crop geometry by hand, and both on a real photo against dlib's 68 points. (The facemesh and
-// iris graphs themselves are checked against tfjs in test_human_models.cpp.)
+// The faceapi68-tiny and facemesh landmarkers: the tiny net against face-api.js (synthetic input and
+// photos), the face mesh against human 3.3.6 on photos and its crop geometry by hand, and both
+// against dlib's 68 points on a photo. (The facemesh and iris graphs themselves are checked against
+// tfjs in test_human_models.cpp.)
 #include <cmath>
 
 #include <nlohmann/json.hpp>
@@ -205,28 +206,40 @@ TEST(FaceMeshLandmarks, LandOnTheFaceAndAgreeWithDlib) {
   EXPECT_GT(mesh[1].z, ear_z - 1.0 * photo.face.box.width);
 }
 
+namespace {
+
 // tests/data/golden/facemesh_images.json: human 3.3.6's own face pipeline (BlazeFace, then FaceMesh,
 // rotation off) on three PNG photos (tests/reference/facemesh). human truncates every coordinate to
 // an integer (Math.trunc) and keeps z in 192-input units; ours are unrounded, so each of our values
 // must lie in [human, human + 1): a shifted crop or a wrong mapping moves points by more than that.
-TEST(FaceMeshLandmarks, MatchHumanOnPhotos) {
-  FACEKIT_REQUIRE_SHARED_DIR();
+// With iris=1 ("mesh_iris") the same holds except for the subject's right eye: human 3.3.6 mirrors
+// that eye's crop without un-mirroring its output (facemesh_landmarker.cpp), so its contours, brow and
+// iris (473-477) are left out; the left eye's merged contours and iris (468-472) are compared.
+void expect_mesh_matches_human(bool iris) {
   const auto golden = nlohmann::json::parse(
       test::read_file(std::string(FACEKIT_SOURCE_DIR) + "/tests/data/golden/facemesh_images.json"));
   auto detector = create_detector("blazeface");
   constexpr double kSlack = 1e-3;  // float32 noise at an integer boundary
+  std::vector<bool> skip(kMeshWithIrisPointCount, false);
+  if (iris) {
+    for (int v : facemesh::eye_vertices(false)) skip[v] = true;
+    for (std::size_t v = 473; v < 478; ++v) skip[v] = true;
+  }
   for (const auto& image : golden.at("images")) {
     const std::string path = image.at("path");
     const cv::Mat rgb = load_image((test::shared_dir() / path).string());
     const auto faces = detector->detect(rgb);
     ASSERT_EQ(faces.size(), image.at("faces").size()) << path;
-    const auto mesh = facemesh::face_mesh(rgb, faces.at(0), {});
+    facemesh::MeshOptions options;
+    options.iris = iris;
+    const auto mesh = facemesh::face_mesh(rgb, faces.at(0), options);
     const auto& box = faces[0].box;
     const double units_per_pixel =
         facemesh::kMeshInputSize / facemesh::enlarged_square({box.x, box.y, box.right(), box.bottom()}, 1.4).width();
-    const auto& ref = image["faces"][0]["mesh"];
+    const auto& ref = image["faces"][0][iris ? "mesh_iris" : "mesh"];
     ASSERT_EQ(mesh.size(), ref.size()) << path;
     for (std::size_t i = 0; i < mesh.size(); ++i) {
+      if (skip[i]) continue;
       // Truncation rounds toward zero: for z < 0 human's value is the upper one.
       const double z = mesh[i].z * units_per_pixel, ref_z = ref[i][2].get<double>();
       const double z_offset = z < 0 ? ref_z - z : z - ref_z;
@@ -237,6 +250,18 @@ TEST(FaceMeshLandmarks, MatchHumanOnPhotos) {
           << ref[i].dump();
     }
   }
+}
+
+}  // namespace
+
+TEST(FaceMeshLandmarks, MatchHumanOnPhotos) {
+  FACEKIT_REQUIRE_SHARED_DIR();
+  expect_mesh_matches_human(false);
+}
+
+TEST(FaceMeshLandmarks, IrisMatchesHumanOnPhotosExceptItsMirroredRightEye) {
+  FACEKIT_REQUIRE_SHARED_DIR();
+  expect_mesh_matches_human(true);
 }
 
 TEST(FaceMeshLandmarks, MappedIbugPointsFollowDlibsLayout) {

@@ -144,6 +144,13 @@ nn::Tensor crop_and_resize(const cv::Mat& source, const cv::Matx23d& m, int size
   return out;
 }
 
+std::vector<int> eye_vertices(bool left) {
+  std::vector<int> vertices;
+  for (const EyeRegion& region : eye_regions())
+    for (int v : left ? region.left_vertices : region.right_vertices) vertices.push_back(v);
+  return vertices;
+}
+
 Box eye_box(const Point3& a, const Point3& b, double scale) {
   // calculateLandmarksBoundingBox of the two corners.
   const Box bounds{std::min(a.x, b.x), std::min(a.y, b.y), std::max(a.x, b.x), std::max(a.y, b.y)};

@@ -59,6 +59,9 @@ nn::Tensor crop_and_resize(const cv::Mat& source, const cv::Matx23d& crop_to_sou
 std::vector<Point3> merge_iris(std::vector<Point3> mesh, const std::vector<Point3>& left_eye,
                                const std::vector<Point3>& right_eye);
 
+// The mesh vertices merge_iris may replace for the subject's left (or right) eye: its contours and brow.
+std::vector<int> eye_vertices(bool left);
+
 // iris.ts getEyeBox: the box around an eye from its two corners (mesh units), enlarged and squared.
 Box eye_box(const Point3& corner_a, const Point3& corner_b, double scale);
 

@@ -4,7 +4,8 @@
 // bundles tfjs) runs its face pipeline (BlazeFace, then FaceMesh; rotation, iris, attention and every
 // other model off) on the tfjs cpu backend, with the graph files of models/human. Writes per photo the
 // BlazeFace box human cropped (face.box is recomputed from the mesh, so the crop is rebuilt from the
-// detector's output as human does) and the 468 mesh points (human truncates them to integers).
+// detector's output as human does) and the 468 mesh points (human truncates them to integers), and the
+// 478 points with the iris stage on.
 //
 // Regenerate (repository root, after `npm ci`, with ../shared present):
 //   node tests/reference/facemesh/facemesh_ref.js ../shared > tests/data/golden/facemesh_images.json
@@ -55,15 +56,23 @@ async function main() {
   };
   const human = new H.Human(config);
   await human.load();
+  // The same with human's iris stage on (478 points); human 3.3.6 mirrors the right eye's crop without
+  // un-mirroring its output, so only the other points are comparable (see facemesh_landmarker.cpp).
+  const irisConfig = { ...config, face: { ...config.face, iris: { enabled: true } } };
+  const irisHuman = new H.Human(irisConfig);
+  await irisHuman.load();
   const images = [];
   for (const rel of IMAGES) {
     const { width, height, rgb } = decodePng(path.join(shared, rel));
     const input = human.tf.tensor4d(Float32Array.from(rgb), [1, height, width, 3], 'float32');
     const result = await human.detect(input, config);
+    const withIris = await irisHuman.detect(input, irisConfig);
     input.dispose();
     images.push({
       path: rel, width, height,
-      faces: result.face.map((f) => ({ boxScore: f.boxScore, faceScore: f.faceScore, mesh: f.mesh })),
+      faces: result.face.map((f, i) => ({
+        boxScore: f.boxScore, faceScore: f.faceScore, mesh: f.mesh, mesh_iris: withIris.face[i].mesh,
+      })),
     });
   }
   const out = {
