@@ -213,8 +213,9 @@ namespace {
 // an integer (Math.trunc) and keeps z in 192-input units; ours are unrounded, so each of our values
 // must lie in [human, human + 1): a shifted crop or a wrong mapping moves points by more than that.
 // With iris=1 ("mesh_iris") the same holds except for the subject's right eye: human 3.3.6 mirrors
-// that eye's crop without un-mirroring its output (facemesh_landmarker.cpp), so its contours, brow and
-// iris (473-477) are left out; the left eye's merged contours and iris (468-472) are compared.
+// that eye's crop without un-mirroring the iris model's answer (facemesh_landmarker.cpp), and we do
+// not mirror it, so its contours, brow and iris (473-477) are left out; the left eye's merged
+// contours and iris (468-472) are compared.
 void expect_mesh_matches_human(bool iris) {
   const auto golden = nlohmann::json::parse(
       test::read_file(std::string(FACEKIT_SOURCE_DIR) + "/tests/data/golden/facemesh_images.json"));

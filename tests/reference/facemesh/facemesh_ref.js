@@ -56,8 +56,9 @@ async function main() {
   };
   const human = new H.Human(config);
   await human.load();
-  // The same with human's iris stage on (478 points); human 3.3.6 mirrors the right eye's crop without
-  // un-mirroring its output, so only the other points are comparable (see facemesh_landmarker.cpp).
+  // The same with human's iris stage on (478 points). human 3.3.6 mirrors the right eye's crop without
+  // un-mirroring the answer, where facekit (like tfjs-models) does not mirror that eye, so only the
+  // other points are comparable (see src/align/facemesh_landmarker.cpp).
   const irisConfig = { ...config, face: { ...config.face, iris: { enabled: true } } };
   const irisHuman = new H.Human(irisConfig);
   await irisHuman.load();
