@@ -71,8 +71,8 @@ TEST_P(BlazeFaceGraph, MatchesTfjsOnSyntheticInput) {
   const auto& v = variant(name);
   std::vector<std::string> outputs;
   for (const auto& o : golden.at("outputs")) outputs.push_back(o.at("name"));
-  auto model =
-      nn::import_tfjs_graph_model((std::filesystem::path(model_dir()) / (std::string(v.model) + ".json")).string(), outputs);
+  auto model = nn::import_tfjs_graph_model(
+      (std::filesystem::path(model_dir()) / (std::string(v.model) + ".json")).string(), outputs);
   // The generator's input: float32(v / 127.5 - 1), v = (7y + 3x + 11c) % 256; its sum proves it is the same.
   const std::int64_t s = v.input_size;
   nn::Tensor x({1, s, s, 3});
@@ -87,7 +87,8 @@ TEST_P(BlazeFaceGraph, MatchesTfjsOnSyntheticInput) {
   for (size_t i = 0; i < results.size(); ++i) {
     const auto& ref = golden["outputs"][i];
     EXPECT_EQ(results[i].shape, ref.at("shape").get<nn::Shape>()) << outputs[i];
-    test::expect_close_to_reference(results[i].data, ref.at("values").get<std::vector<double>>(), name + "/" + outputs[i]);
+    test::expect_close_to_reference(results[i].data, ref.at("values").get<std::vector<double>>(),
+                                    name + "/" + outputs[i]);
   }
 }
 

@@ -18,7 +18,6 @@
 // threshold can score differently. Both counts on the example clip: docs/benchmarks.md (video section).
 #include <algorithm>
 #include <cmath>
-
 #include <opencv2/imgproc.hpp>
 
 #include "core/registration.hpp"
@@ -47,7 +46,8 @@ constexpr int kHogCell = 8;
 cv::Rect grown_region(const Rect& seed, double expand, int min_side, const cv::Size& image) {
   const double side = std::max(expand * std::max(seed.width, seed.height), double(min_side));
   const double cx = seed.x + seed.width / 2, cy = seed.y + seed.height / 2;
-  int x0 = int(std::floor((cx - side / 2) / kHogCell)) * kHogCell, y0 = int(std::floor((cy - side / 2) / kHogCell)) * kHogCell;
+  int x0 = int(std::floor((cx - side / 2) / kHogCell)) * kHogCell,
+      y0 = int(std::floor((cy - side / 2) / kHogCell)) * kHogCell;
   int x1 = int(std::ceil(cx + side / 2)), y1 = int(std::ceil(cy + side / 2));
   x0 = std::clamp(x0, 0, image.width), y0 = std::clamp(y0, 0, image.height);
   x1 = std::clamp(x1, 0, image.width), y1 = std::clamp(y1, 0, image.height);
@@ -81,7 +81,8 @@ int proposer_input_size(const std::string& name) {
     if (name == v.name) return v.input_size;
   std::string valid;
   for (const auto& v : blazeface::variants()) valid += std::string(valid.empty() ? "" : ", ") + v.name;
-  throw Error(ErrorCode::InvalidArgument, "hog-cascade: proposer '" + name + "' is not a BlazeFace detector (" + valid + ")");
+  throw Error(ErrorCode::InvalidArgument,
+              "hog-cascade: proposer '" + name + "' is not a BlazeFace detector (" + valid + ")");
 }
 
 class HogCascadeDetector final : public Detector {
@@ -107,7 +108,8 @@ class HogCascadeDetector final : public Detector {
         face.box.x += region.x, face.box.y += region.y;
         faces.push_back(std::move(face));
       }
-    std::stable_sort(faces.begin(), faces.end(), [](const Detection& a, const Detection& b) { return a.score > b.score; });
+    std::stable_sort(faces.begin(), faces.end(),
+                     [](const Detection& a, const Detection& b) { return a.score > b.score; });
     previous_.clear();
     for (const Detection& f : faces) previous_.push_back(f.box);
     return faces;
@@ -142,7 +144,8 @@ class HogCascadeDetector final : public Detector {
 };
 
 CascadeSettings settings_from(const ComponentOptions& o) {
-  o.check_known({"proposer", "proposal_confidence", "tiles", "expand", "min_region", "carry", "upsample", "adjust_threshold"});
+  o.check_known(
+      {"proposer", "proposal_confidence", "tiles", "expand", "min_region", "carry", "upsample", "adjust_threshold"});
   CascadeSettings s;
   s.proposer = o.get("proposer", s.proposer);
   s.proposal_confidence = o.get_double("proposal_confidence", s.proposal_confidence);
@@ -156,7 +159,8 @@ CascadeSettings settings_from(const ComponentOptions& o) {
     throw Error(ErrorCode::InvalidArgument, "hog-cascade: proposal_confidence must be in [0, 1)");
   if (s.tiles < 0 || s.tiles > 8)
     throw Error(ErrorCode::InvalidArgument, "hog-cascade: tiles must be in [0, 8] (0: one per frame height of width)");
-  if (!(s.expand >= 1 && s.expand <= 10)) throw Error(ErrorCode::InvalidArgument, "hog-cascade: expand must be in [1, 10]");
+  if (!(s.expand >= 1 && s.expand <= 10))
+    throw Error(ErrorCode::InvalidArgument, "hog-cascade: expand must be in [1, 10]");
   if (s.min_region < 80 || s.min_region > 4096)
     throw Error(ErrorCode::InvalidArgument, "hog-cascade: min_region must be in [80, 4096] pixels");
   return s;
@@ -165,13 +169,14 @@ CascadeSettings settings_from(const ComponentOptions& o) {
 }  // namespace
 
 void register_hog_cascade_detector(Registry<Detector>& registry) {
-  registry.add("hog-cascade",
-               "dlib-hog at full resolution only around BlazeFace proposals on the whole frame and around the "
-               "previous call's faces (for video); options: proposer=blazeface, proposal_confidence=0.3, tiles=0 (auto), "
-               "expand=2, min_region=160, carry=0, upsample=0, adjust_threshold=0",
-               [](const ComponentOptions& o) -> std::unique_ptr<Detector> {
-                 return std::make_unique<HogCascadeDetector>(settings_from(o));
-               });
+  registry.add(
+      "hog-cascade",
+      "dlib-hog at full resolution only around BlazeFace proposals on the whole frame and around the "
+      "previous call's faces (for video); options: proposer=blazeface, proposal_confidence=0.3, tiles=0 (auto), "
+      "expand=2, min_region=160, carry=0, upsample=0, adjust_threshold=0",
+      [](const ComponentOptions& o) -> std::unique_ptr<Detector> {
+        return std::make_unique<HogCascadeDetector>(settings_from(o));
+      });
 }
 
 }  // namespace facekit
