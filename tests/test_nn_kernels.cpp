@@ -67,7 +67,8 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(GemmCase{1, 1, 1, false, Activation::None}, GemmCase{1, 2304, 256, true, Activation::None},
                       GemmCase{5, 7, 17, true, Activation::Relu}, GemmCase{6, 16, 16, false, Activation::Relu6},
                       GemmCase{13, 147, 32, true, Activation::Relu}, GemmCase{16, 300, 40, true, Activation::Relu6},
-                      GemmCase{97, 33, 3, true, Activation::None}, GemmCase{301, 64, 129, false, Activation::Relu}));
+                      GemmCase{97, 33, 3, true, Activation::None}, GemmCase{301, 64, 129, false, Activation::Relu},
+                      GemmCase{11, 24, 24, true, Activation::Relu}, GemmCase{7, 19, 8, false, Activation::None}));  // half panels
 
 TEST(PackedGemm, ResultDoesNotDependOnThreadCount) {
   const std::int64_t m = 1225, k = 288, n = 32;  // FaceRecognitionNet's 35x35x32 layer: big enough to split

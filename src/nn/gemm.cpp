@@ -43,10 +43,11 @@ inline __m256 activate(__m256 v, Activation act) {
 }
 
 // Rows [0, ROWS) of A times one 16-column panel of B; writes `cols` (<= 16) columns of C. Row r of A is
-// `taps` segments of `segment` floats at rows[r] + tap_offset[t].
+// `taps` segments of `segment` floats at rows[r] + tap_offset[t]. HALVES is 2, or 1 for a last panel of at
+// most 8 real columns (channel counts like 24, 56, 88): its zero-padded upper half is then not computed.
 // `prefetch`, when not null, is the panel to be used next: one of its cache lines is requested per k step,
 // so that a filter too big for the caches streams in from memory while this panel is being computed.
-template <int ROWS>
+template <int ROWS, int HALVES>
 void micro_kernel(const float* const* rows, const std::int64_t* tap_offset, int taps, std::int64_t segment,
                   const float* panel, const float* bias, float* c, std::int64_t ldc, std::int64_t cols,
                   Activation act, const float* prefetch) {
@@ -62,12 +63,12 @@ void micro_kernel(const float* const* rows, const std::int64_t* tap_offset, int 
     for (std::int64_t p = 0; p < segment; ++p) {
       if (pf) _mm_prefetch(reinterpret_cast<const char*>(pf + p * PackedMatrix::kPanel), _MM_HINT_T1);
       const __m256 b0 = _mm256_load_ps(b + p * PackedMatrix::kPanel);
-      const __m256 b1 = _mm256_load_ps(b + p * PackedMatrix::kPanel + 8);
+      const __m256 b1 = HALVES == 2 ? _mm256_load_ps(b + p * PackedMatrix::kPanel + 8) : _mm256_setzero_ps();
 #pragma GCC unroll 6
       for (int r = 0; r < ROWS; ++r) {
         const __m256 av = _mm256_broadcast_ss(a[r] + p);
         acc[r][0] = _mm256_fmadd_ps(av, b0, acc[r][0]);
-        acc[r][1] = _mm256_fmadd_ps(av, b1, acc[r][1]);
+        if (HALVES == 2) acc[r][1] = _mm256_fmadd_ps(av, b1, acc[r][1]);
       }
     }
   }
@@ -80,6 +81,8 @@ void micro_kernel(const float* const* rows, const std::int64_t* tap_offset, int 
     if (cols == PackedMatrix::kPanel) {
       _mm256_storeu_ps(out, v0);
       _mm256_storeu_ps(out + 8, v1);
+    } else if (cols == 8) {
+      _mm256_storeu_ps(out, v0);
     } else {
       alignas(32) float tmp[PackedMatrix::kPanel];
       _mm256_store_ps(tmp, v0);
@@ -91,8 +94,12 @@ void micro_kernel(const float* const* rows, const std::int64_t* tap_offset, int 
 
 using MicroKernel = void (*)(const float* const*, const std::int64_t*, int, std::int64_t, const float*,
                              const float*, float*, std::int64_t, std::int64_t, Activation, const float*);
-constexpr MicroKernel kKernels[kRows + 1] = {nullptr,          micro_kernel<1>, micro_kernel<2>, micro_kernel<3>,
-                                             micro_kernel<4>, micro_kernel<5>, micro_kernel<6>};
+// [halves - 1][rows]
+constexpr MicroKernel kKernels[2][kRows + 1] = {
+    {nullptr, micro_kernel<1, 1>, micro_kernel<2, 1>, micro_kernel<3, 1>, micro_kernel<4, 1>, micro_kernel<5, 1>,
+     micro_kernel<6, 1>},
+    {nullptr, micro_kernel<1, 2>, micro_kernel<2, 2>, micro_kernel<3, 2>, micro_kernel<4, 2>, micro_kernel<5, 2>,
+     micro_kernel<6, 2>}};
 
 // Rows of A in a block: from the row offsets, or evenly strided when there are none.
 struct RowSource {
@@ -109,8 +116,9 @@ void run_block(const RowSource& src, const PackedMatrix& b, float* c, std::int64
   const float* row_ptrs[kRows];
   src.fill(row0, rows, row_ptrs);
   const std::int64_t col0 = panel * PackedMatrix::kPanel;
-  kKernels[rows](row_ptrs, src.a.tap_offset, src.a.taps, src.a.segment, b.panel(panel), b.bias(panel),
-                 c + row0 * ldc + col0, ldc, std::min(PackedMatrix::kPanel, b.n() - col0), act, prefetch);
+  const std::int64_t cols = std::min(PackedMatrix::kPanel, b.n() - col0);
+  kKernels[cols <= 8 ? 0 : 1][rows](row_ptrs, src.a.tap_offset, src.a.taps, src.a.segment, b.panel(panel), b.bias(panel),
+                 c + row0 * ldc + col0, ldc, cols, act, prefetch);
 }
 
 void gemm_rows(const RowSource& src, std::int64_t m, const PackedMatrix& b, float* c, std::int64_t ldc,

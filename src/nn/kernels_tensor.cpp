@@ -98,7 +98,8 @@ Tensor binary(const Tensor& a, const Tensor& b, BinaryOp op) {
     case BinaryOp::Div: return broadcast_apply(a, b, [](float x, float y) { return x / y; });
     case BinaryOp::Max: return broadcast_apply(a, b, [](float x, float y) { return std::max(x, y); });
     case BinaryOp::Min: return broadcast_apply(a, b, [](float x, float y) { return std::min(x, y); });
-    case BinaryOp::Prelu: return broadcast_apply(a, b, [](float x, float alpha) { return x < 0 ? alpha * x : x; });
+    case BinaryOp::Prelu:  // branch-free: the sign of activations is unpredictable
+      return broadcast_apply(a, b, [](float x, float alpha) { return std::max(x, 0.f) + alpha * std::min(x, 0.f); });
     case BinaryOp::SquaredDifference:
       return broadcast_apply(a, b, [](float x, float y) { return (x - y) * (x - y); });
   }

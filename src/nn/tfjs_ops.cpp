@@ -74,7 +74,7 @@ Kernel conv_kernel(const Attrs& a, bool depthwise) {
                          : conv2d(*x, filter, bias, s.stride_h, s.stride_w, s.padding, act);
     if (prelu) y = binary(y, *in[3], BinaryOp::Prelu);
     if (leaky)
-      for (float& v : y.data) v = v < 0 ? v * leaky_alpha : v;
+      for (float& v : y.data) v = std::max(v, 0.f) + leaky_alpha * std::min(v, 0.f);
     return y;
   };
 }
@@ -175,7 +175,7 @@ const std::map<std::string, std::function<Kernel(const Attrs&)>>& kernel_table()
          const float alpha = a.f("alpha", 0.2f);
          return [=](const Args& in) {
            Tensor y = *in[0];
-           for (float& v : y.data) v = v < 0 ? v * alpha : v;
+           for (float& v : y.data) v = std::max(v, 0.f) + alpha * std::min(v, 0.f);
            return y;
          };
        }},
