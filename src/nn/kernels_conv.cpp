@@ -208,7 +208,28 @@ void depthwise_interior(const float* src, const HWC& in, const float* f, std::in
   for (std::int64_t ch = 0; ch + 8 <= c; ch += 8) {
     __m256 w[K * K];
     for (int t = 0; t < K * K; ++t) w[t] = _mm256_loadu_ps(f + t * c + ch);
-    for (std::int64_t ox = ox_begin; ox < ox_end; ++ox) {
+    // Four output pixels at a time: four independent FMA chains instead of one K*K-long dependency chain.
+    const std::int64_t step = std::int64_t(stride_w) * c;
+    std::int64_t ox = ox_begin;
+    for (; ox + 4 <= ox_end; ox += 4) {
+      const float* pix = src + (iy0 * in.w + ox * stride_w - x_before) * c + ch;
+      __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0, acc2 = acc0, acc3 = acc0;
+      for (int ky = 0; ky < K; ++ky)
+        for (int kx = 0; kx < K; ++kx) {
+          const float* q = pix + (std::int64_t(ky) * in.w + kx) * c;
+          const __m256 wt = w[ky * K + kx];
+          acc0 = _mm256_fmadd_ps(_mm256_loadu_ps(q), wt, acc0);
+          acc1 = _mm256_fmadd_ps(_mm256_loadu_ps(q + step), wt, acc1);
+          acc2 = _mm256_fmadd_ps(_mm256_loadu_ps(q + 2 * step), wt, acc2);
+          acc3 = _mm256_fmadd_ps(_mm256_loadu_ps(q + 3 * step), wt, acc3);
+        }
+      float* out = out_row + ox * c + ch;
+      _mm256_storeu_ps(out, bias_activate(acc0, bias, ch, act));
+      _mm256_storeu_ps(out + c, bias_activate(acc1, bias, ch, act));
+      _mm256_storeu_ps(out + 2 * c, bias_activate(acc2, bias, ch, act));
+      _mm256_storeu_ps(out + 3 * c, bias_activate(acc3, bias, ch, act));
+    }
+    for (; ox < ox_end; ++ox) {
       const float* pix = src + (iy0 * in.w + ox * stride_w - x_before) * c + ch;
       __m256 acc = _mm256_setzero_ps();
       for (int ky = 0; ky < K; ++ky)
