@@ -1,5 +1,6 @@
-// Convolutions as im2col + our packed GEMM (gemm.hpp). With NHWC activations and HWIO filters, the
-// filter is already the [kh*kw*cin, cout] matrix and a 1x1 stride-1 convolution needs no im2col at all.
+// Convolutions as our packed GEMM (gemm.hpp) over rows read in place from the (zero-padded) input: with
+// NHWC activations and HWIO filters the filter is already the [kh*kw*cin, cout] matrix, so no im2col
+// copy is made; a 1x1 stride-1 convolution is a plain GEMM.
 #include <cblas.h>
 #include <immintrin.h>
 
@@ -28,40 +29,9 @@ PadInfo tf_padding(std::int64_t in, int kernel, int stride, Padding padding) {
 
 namespace {
 
-// Rows of the im2col matrix: one per output pixel, kh*kw*cin values, zeros where the window is off the image.
-void im2col(const float* x, const HWC& in, int kh, int kw, int sh, int sw, const PadInfo& ph,
-            const PadInfo& pw, float* cols) {
-  const std::int64_t row_len = std::int64_t(kh) * kw * in.c;
-  for (std::int64_t oy = 0; oy < ph.out; ++oy) {
-    for (std::int64_t ox = 0; ox < pw.out; ++ox) {
-      float* row = cols + (oy * pw.out + ox) * row_len;
-      const std::int64_t iy0 = oy * sh - ph.before, ix0 = ox * sw - pw.before;
-      for (int ky = 0; ky < kh; ++ky) {
-        const std::int64_t iy = iy0 + ky;
-        float* dst = row + std::int64_t(ky) * kw * in.c;
-        if (iy < 0 || iy >= in.h) {
-          std::memset(dst, 0, sizeof(float) * kw * in.c);
-          continue;
-        }
-        // Copy the run of in-image taps in one go; zero the taps off the left/right edge.
-        const std::int64_t kx_begin = std::max<std::int64_t>(0, -ix0);
-        const std::int64_t kx_end = std::min<std::int64_t>(kw, in.w - ix0);
-        if (kx_begin > 0) std::memset(dst, 0, sizeof(float) * kx_begin * in.c);
-        if (kx_end > kx_begin)
-          std::memcpy(dst + kx_begin * in.c, x + (iy * in.w + ix0 + kx_begin) * in.c,
-                      sizeof(float) * (kx_end - kx_begin) * in.c);
-        if (kx_end < kw) {
-          const std::int64_t from = std::max(kx_end, kx_begin);
-          std::memset(dst + from * in.c, 0, sizeof(float) * (kw - from) * in.c);
-        }
-      }
-    }
-  }
-}
-
-// With at least this many input channels each filter tap is a run long enough for the GEMM's inner loop,
-// and reading the input in place beats copying it kh*kw times into an im2col matrix. Fewer (an RGB
-// image) keep im2col.
+// With at least this many input channels each filter tap (one filter position) is a run long enough for
+// the GEMM's inner loop. With fewer (an RGB image) a tap is a whole filter row instead: its kw pixels are
+// kw*cin adjacent floats of the input row, in the filter's HWIO order too.
 constexpr std::int64_t kMinImplicitChannels = 16;
 
 // The convolution as a GEMM whose A rows are read straight from the (zero-padded) input: row (oy, ox)
@@ -92,10 +62,17 @@ void conv_implicit(const Tensor& x, const HWC& in, const ConvFilter& f, int stri
   for (std::int64_t oy = 0; oy < ph.out; ++oy)
     for (std::int64_t ox = 0; ox < pw.out; ++ox)
       row_offset[oy * pw.out + ox] = (oy * stride_h * width + ox * stride_w) * in.c;
-  tap_offset.resize(static_cast<size_t>(f.kh * f.kw));
-  for (int ky = 0; ky < f.kh; ++ky)
-    for (int kx = 0; kx < f.kw; ++kx) tap_offset[ky * f.kw + kx] = (ky * width + kx) * in.c;
-  const TapRows rows{base, row_offset.data(), tap_offset.data(), f.kh * f.kw, in.c};
+  if (in.c >= kMinImplicitChannels) {  // one tap per filter position, cin floats each
+    tap_offset.resize(static_cast<size_t>(f.kh * f.kw));
+    for (int ky = 0; ky < f.kh; ++ky)
+      for (int kx = 0; kx < f.kw; ++kx) tap_offset[ky * f.kw + kx] = (ky * width + kx) * in.c;
+  } else {  // few channels (an RGB image): one tap per filter row, its kw pixels being kw*cin adjacent floats
+    tap_offset.resize(static_cast<size_t>(f.kh));
+    for (int ky = 0; ky < f.kh; ++ky) tap_offset[ky] = ky * width * in.c;
+  }
+  const bool per_position = in.c >= kMinImplicitChannels;
+  const TapRows rows{base, row_offset.data(), tap_offset.data(), per_position ? f.kh * f.kw : f.kh,
+                     per_position ? in.c : f.kw * in.c};
   gemm_packed(rows, ph.out * pw.out, f.matrix, y, f.cout, act);
 }
 
@@ -127,15 +104,8 @@ Tensor conv2d(const Tensor& x, const ConvFilter& filter, int stride_h, int strid
 
   if (kh == 1 && kw == 1 && stride_h == 1 && stride_w == 1) {
     gemm_packed(x.ptr(), m, k, filter.matrix, y.ptr(), filter.cout, act);
-  } else if (in.c >= kMinImplicitChannels) {
-    conv_implicit(x, in, filter, stride_h, stride_w, ph, pw, y.ptr(), act);
   } else {
-    // One im2col buffer per thread, grown as needed and reused: every element is written by
-    // im2col, so a fresh zero-filled allocation per layer would only cost memory bandwidth.
-    thread_local std::vector<float> cols;
-    if (cols.size() < static_cast<size_t>(m * k)) cols.resize(static_cast<size_t>(m * k));
-    im2col(x.ptr(), in, kh, kw, stride_h, stride_w, ph, pw, cols.data());
-    gemm_packed(cols.data(), m, k, filter.matrix, y.ptr(), filter.cout, act);
+    conv_implicit(x, in, filter, stride_h, stride_w, ph, pw, y.ptr(), act);
   }
   return y;
 }
