@@ -392,6 +392,7 @@ void add_eval_commands(CLI::App& app, CommandList& commands) {
   pairs->add_flag("--json", o->json, "JSON on stdout");
   pairs->add_flag("--quiet", o->quiet, "no progress output");
   commands.push_back({pairs, [o] { return run_eval_pairs(*o); }});
+  add_eval_detect_command(*eval, commands);
 }
 
 }  // namespace facekit::cli
