@@ -96,8 +96,13 @@ void expect_conv_matches_definition(std::int64_t h, std::int64_t w, std::int64_t
   Tensor x({1, h, w, cin}, random_values(static_cast<std::size_t>(h * w * cin), 6));
   Tensor f({kh, kw, cin, cout}, random_values(static_cast<std::size_t>(kh * kw * cin * cout), 7));
   const auto bias = random_values(static_cast<std::size_t>(cout), 8);
-  const Tensor y = conv2d(x, f, bias, stride, stride, padding, Activation::None);
+  // Both forms: the filter prepared for this call only, and prepared once (which adds the Winograd form
+  // where it suits the shape).
+  const Tensor once = conv2d(x, f, bias, stride, stride, padding, Activation::None);
+  const Tensor prepared = conv2d(x, prepare_conv_filter(f, bias), stride, stride, padding, Activation::None);
   const PadInfo ph = tf_padding(h, kh, stride, padding), pw = tf_padding(w, kw, stride, padding);
+  for (const Tensor* result : {&once, &prepared}) {
+  const Tensor& y = *result;
   ASSERT_EQ(y.shape, (Shape{1, ph.out, pw.out, cout}));
   for (std::int64_t oy = 0; oy < ph.out; ++oy)
     for (std::int64_t ox = 0; ox < pw.out; ++ox)
@@ -110,8 +115,10 @@ void expect_conv_matches_definition(std::int64_t h, std::int64_t w, std::int64_t
             for (std::int64_t ci = 0; ci < cin; ++ci)
               want += double(x.data[(iy * w + ix) * cin + ci]) * f.data[((ky * kw + kx) * cin + ci) * cout + co];
           }
-        ASSERT_NEAR(y.data[(oy * pw.out + ox) * cout + co], want, 1e-4) << oy << "," << ox << "," << co;
+        ASSERT_NEAR(y.data[(oy * pw.out + ox) * cout + co], want, 1e-4)
+            << oy << "," << ox << "," << co << (result == &prepared ? " (prepared once)" : "");
       }
+  }
 }
 
 TEST(Conv2d, SameAndValidPaddingWithStrides) {
@@ -124,6 +131,17 @@ TEST(Conv2d, SameAndValidPaddingWithStrides) {
   expect_conv_matches_definition(11, 10, 4, 17, 7, 7, 2, Padding::Valid);
   expect_conv_matches_definition(6, 6, 8, 3, 1, 1, 1, Padding::Same);  // 1x1: no im2col
   expect_conv_matches_definition(4, 4, 16, 33, 3, 3, 2, Padding::Valid);
+}
+
+// 3x3 stride-1 filters with channel counts that are multiples of 8 (>= 16 in) take the Winograd F(2x2, 3x3)
+// path when the filter is prepared once: odd and even output sizes (edge tiles), SAME and VALID, more tiles
+// than one block, bias.
+TEST(Conv2d, WinogradPathMatchesDefinition) {
+  ASSERT_TRUE(winograd_suits(3, 3, 16, 8));
+  ASSERT_FALSE(winograd_suits(3, 3, 12, 8));
+  expect_conv_matches_definition(9, 7, 16, 8, 3, 3, 1, Padding::Same);
+  expect_conv_matches_definition(12, 11, 32, 24, 3, 3, 1, Padding::Valid);
+  expect_conv_matches_definition(20, 17, 24, 16, 3, 3, 1, Padding::Same);  // 110 tiles: three blocks
 }
 
 

@@ -29,6 +29,22 @@ PadInfo tf_padding(std::int64_t in, int kernel, int stride, Padding padding) {
 
 namespace {
 
+// The input as a need_h x need_w region whose corner is `before_h` / `before_w` pixels above and left of the
+// image, zero where the image has no pixel; written into `buffer`.
+const float* zero_padded_region(const Tensor& x, const HWC& in, std::int64_t before_h, std::int64_t before_w,
+                                std::int64_t need_h, std::int64_t need_w, std::vector<float>& buffer) {
+  buffer.assign(static_cast<std::size_t>(need_h * need_w * in.c), 0.f);
+  for (std::int64_t py = 0; py < need_h; ++py) {
+    const std::int64_t iy = py - before_h;
+    if (iy < 0 || iy >= in.h) continue;
+    const std::int64_t px0 = std::max<std::int64_t>(0, before_w), px1 = std::min(need_w, before_w + in.w);
+    if (px1 > px0)
+      std::memcpy(buffer.data() + (py * need_w + px0) * in.c, x.ptr() + (iy * in.w + px0 - before_w) * in.c,
+                  sizeof(float) * (px1 - px0) * in.c);
+  }
+  return buffer.data();
+}
+
 // With at least this many input channels each filter tap (one filter position) is a run long enough for
 // the GEMM's inner loop. With fewer (an RGB image) a tap is a whole filter row instead: its kw pixels are
 // kw*cin adjacent floats of the input row, in the filter's HWIO order too.
@@ -46,16 +62,7 @@ void conv_implicit(const Tensor& x, const HWC& in, const ConvFilter& f, int stri
   thread_local std::vector<float> padded;
   if (!in_place) {
     width = need_w;
-    padded.assign(static_cast<size_t>(need_h * need_w * in.c), 0.f);
-    for (std::int64_t py = 0; py < need_h; ++py) {
-      const std::int64_t iy = py - ph.before;
-      if (iy < 0 || iy >= in.h) continue;
-      const std::int64_t px0 = std::max<std::int64_t>(0, pw.before), px1 = std::min(need_w, pw.before + in.w);
-      if (px1 > px0)
-        std::memcpy(padded.data() + (py * need_w + px0) * in.c, base + (iy * in.w + px0 - pw.before) * in.c,
-                    sizeof(float) * (px1 - px0) * in.c);
-    }
-    base = padded.data();
+    base = zero_padded_region(x, in, ph.before, pw.before, need_h, need_w, padded);
   }
   thread_local std::vector<std::int64_t> row_offset, tap_offset;
   row_offset.resize(static_cast<size_t>(ph.out * pw.out));
@@ -78,7 +85,7 @@ void conv_implicit(const Tensor& x, const HWC& in, const ConvFilter& f, int stri
 
 }  // namespace
 
-ConvFilter prepare_conv_filter(const Tensor& filter, const std::vector<float>& bias) {
+ConvFilter prepare_conv_filter(const Tensor& filter, const std::vector<float>& bias, bool winograd) {
   if (filter.rank() != 4) throw Error(ErrorCode::Internal, "conv2d: filter " + shape_string(filter.shape) + " is not HWIO");
   ConvFilter f;
   f.kh = static_cast<int>(filter.shape[0]);
@@ -87,6 +94,8 @@ ConvFilter prepare_conv_filter(const Tensor& filter, const std::vector<float>& b
   f.cout = filter.shape[3];
   // HWIO is already the row-major [kh*kw*cin, cout] matrix.
   f.matrix = PackedMatrix(filter.ptr(), std::int64_t(f.kh) * f.kw * f.cin, f.cout, bias);
+  if (winograd && winograd_suits(f.kh, f.kw, f.cin, f.cout))
+    f.winograd = std::make_shared<const WinogradFilter>(prepare_winograd_filter(filter.ptr(), f.cin, f.cout, bias));
   return f;
 }
 
@@ -104,6 +113,12 @@ Tensor conv2d(const Tensor& x, const ConvFilter& filter, int stride_h, int strid
 
   if (kh == 1 && kw == 1 && stride_h == 1 && stride_w == 1) {
     gemm_packed(x.ptr(), m, k, filter.matrix, y.ptr(), filter.cout, act);
+  } else if (filter.winograd && stride_h == 1 && stride_w == 1 && m >= 64) {
+    // The tiles read 2 * ceil(out / 2) + 2 rows and columns from the first window's corner: a zero-padded copy.
+    const std::int64_t need_h = (ph.out + 1) / 2 * 2 + 2, need_w = (pw.out + 1) / 2 * 2 + 2;
+    thread_local std::vector<float> padded;
+    winograd_conv3x3(zero_padded_region(x, in, ph.before, pw.before, need_h, need_w, padded), need_w, ph.out,
+                     pw.out, *filter.winograd, y.ptr(), act);
   } else {
     conv_implicit(x, in, filter, stride_h, stride_w, ph, pw, y.ptr(), act);
   }
@@ -115,7 +130,7 @@ Tensor conv2d(const Tensor& x, const Tensor& filter, const std::vector<float>& b
   if (filter.rank() != 4 || filter.shape[2] != as_hwc(x).c)
     throw Error(ErrorCode::Internal, "conv2d: filter " + shape_string(filter.shape) + " does not fit input " +
                                          shape_string(x.shape));
-  return conv2d(x, prepare_conv_filter(filter, bias), stride_h, stride_w, padding, act);
+  return conv2d(x, prepare_conv_filter(filter, bias, /*winograd=*/false), stride_h, stride_w, padding, act);
 }
 
 namespace {
