@@ -226,7 +226,9 @@ TEST(Mtcnn, FindsTheSixFacesOfFacesJpgAsFaceApiTestsExpect) {
   for (const auto& want : expected) {
     double best = 0;
     for (const auto& d : found) best = std::max(best, iou(d.box, want));
-    EXPECT_GE(best, 0.5) << "face at " << want.x << "," << want.y;
+    // Issue 3 asks IoU >= 0.5 for any detector and >= 0.9 for a face-api.js detector against the boxes
+    // listed for it (MTCNN is face-api.js's).
+    EXPECT_GE(best, 0.9) << "face at " << want.x << "," << want.y;
   }
 }
 
