@@ -16,12 +16,12 @@
 #include <iostream>
 #include <string>
 #include <thread>
-#include <tuple>
 #include <vector>
 
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
 
+#include "eval/detection_evaluation.hpp"
 #include "facekit/components.hpp"
 #include "facekit/runtime.hpp"
 
@@ -52,19 +52,14 @@ std::vector<Detection> detect_scaled(Detector& detector, const cv::Mat& rgb, int
   return faces;
 }
 
-// One-to-one matches at IoU >= min_iou, best pairs first.
+// One-to-one matches at IoU >= min_iou, best pairs first (the matching of `facekit eval detect`).
 std::size_t count_matches(const std::vector<Detection>& reference, const std::vector<Detection>& found,
                           double min_iou = 0.5) {
-  std::vector<std::tuple<double, std::size_t, std::size_t>> pairs;
-  for (std::size_t r = 0; r < reference.size(); ++r)
-    for (std::size_t f = 0; f < found.size(); ++f)
-      if (double o = iou(reference[r].box, found[f].box); o >= min_iou) pairs.emplace_back(o, r, f);
-  std::sort(pairs.begin(), pairs.end(), [](const auto& a, const auto& b) { return std::get<0>(a) > std::get<0>(b); });
-  std::vector<bool> r_used(reference.size()), f_used(found.size());
-  std::size_t n = 0;
-  for (const auto& [o, r, f] : pairs)
-    if (!r_used[r] && !f_used[f]) r_used[r] = f_used[f] = true, ++n;
-  return n;
+  facekit::eval::AnnotatedImage truth;
+  for (const auto& r : reference) truth.faces.push_back(r.box);
+  std::vector<facekit::Rect> boxes;
+  for (const auto& f : found) boxes.push_back(f.box);
+  return static_cast<std::size_t>(facekit::eval::match_detections(boxes, truth, min_iou).true_positives);
 }
 
 std::string boxes_json(const std::vector<Detection>& faces) {

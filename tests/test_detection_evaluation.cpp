@@ -14,10 +14,10 @@ using facekit::Rect;
 namespace ev = facekit::eval;
 
 TEST(DetectionEvaluation, IouOfHandComputedBoxes) {
-  EXPECT_DOUBLE_EQ(ev::box_iou({0, 0, 10, 10}, {0, 0, 10, 10}), 1.0);
-  EXPECT_DOUBLE_EQ(ev::box_iou({0, 0, 10, 10}, {5, 0, 10, 10}), 50.0 / 150.0);  // half overlap
-  EXPECT_DOUBLE_EQ(ev::box_iou({0, 0, 10, 10}, {10, 0, 10, 10}), 0.0);          // touching edges
-  EXPECT_DOUBLE_EQ(ev::box_iou({0, 0, 4, 4}, {1, 1, 2, 2}), 4.0 / 16.0);        // contained
+  EXPECT_DOUBLE_EQ(facekit::iou({0, 0, 10, 10}, {0, 0, 10, 10}), 1.0);
+  EXPECT_DOUBLE_EQ(facekit::iou({0, 0, 10, 10}, {5, 0, 10, 10}), 50.0 / 150.0);  // half overlap
+  EXPECT_DOUBLE_EQ(facekit::iou({0, 0, 10, 10}, {10, 0, 10, 10}), 0.0);          // touching edges
+  EXPECT_DOUBLE_EQ(facekit::iou({0, 0, 4, 4}, {1, 1, 2, 2}), 4.0 / 16.0);        // contained
 }
 
 TEST(DetectionEvaluation, GreedyMatchingCountsEachFaceOnce) {

@@ -97,14 +97,6 @@ std::vector<AnnotatedImage> read_face_annotations(const std::string& path) {
   return images;
 }
 
-double box_iou(const Rect& a, const Rect& b) {
-  const double w = std::min(a.right(), b.right()) - std::max(a.x, b.x);
-  const double h = std::min(a.bottom(), b.bottom()) - std::max(a.y, b.y);
-  if (w <= 0 || h <= 0) return 0;
-  const double inter = w * h;
-  return inter / (a.area() + b.area() - inter);
-}
-
 MatchCounts& MatchCounts::operator+=(const MatchCounts& o) {
   true_positives += o.true_positives;
   false_positives += o.false_positives;
@@ -116,13 +108,13 @@ MatchCounts match_detections(const std::vector<Rect>& detections, const Annotate
   std::vector<std::tuple<double, std::size_t, std::size_t>> candidates;  // (iou, detection, face)
   for (std::size_t d = 0; d < detections.size(); ++d)
     for (std::size_t f = 0; f < truth.faces.size(); ++f) {
-      const double iou = box_iou(detections[d], truth.faces[f]);
-      if (iou >= iou_threshold) candidates.emplace_back(iou, d, f);
+      const double overlap = iou(detections[d], truth.faces[f]);
+      if (overlap >= iou_threshold) candidates.emplace_back(overlap, d, f);
     }
   std::sort(candidates.begin(), candidates.end(), [](const auto& a, const auto& b) { return std::get<0>(a) > std::get<0>(b); });
   std::vector<bool> detection_used(detections.size()), face_used(truth.faces.size());
   MatchCounts c;
-  for (const auto& [iou, d, f] : candidates) {
+  for (const auto& [overlap, d, f] : candidates) {
     if (detection_used[d] || face_used[f]) continue;
     detection_used[d] = face_used[f] = true;
     ++c.true_positives;
@@ -130,7 +122,7 @@ MatchCounts match_detections(const std::vector<Rect>& detections, const Annotate
   for (std::size_t d = 0; d < detections.size(); ++d) {
     if (detection_used[d]) continue;
     const bool on_ignored = std::any_of(truth.ignored.begin(), truth.ignored.end(),
-                                        [&](const Rect& r) { return box_iou(detections[d], r) >= iou_threshold; });
+                                        [&](const Rect& r) { return iou(detections[d], r) >= iou_threshold; });
     if (!on_ignored) ++c.false_positives;
   }
   c.false_negatives = static_cast<int>(truth.faces.size()) - c.true_positives;

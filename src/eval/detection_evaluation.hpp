@@ -19,8 +19,6 @@ struct AnnotatedImage {
 // Throws InvalidArgument naming the file and line for anything else.
 std::vector<AnnotatedImage> read_face_annotations(const std::string& path);
 
-double box_iou(const Rect& a, const Rect& b);
-
 struct MatchCounts {
   int true_positives = 0;
   int false_positives = 0;
