@@ -42,6 +42,9 @@ Tensor global_mean(const Tensor& x);
 Tensor matmul(const Tensor& x, const Tensor& w, const std::vector<float>& bias);
 
 void apply_activation(float* data, std::int64_t n, Activation act);
+// PReLU over rows of slope.size() channels: v < 0 ? slope[c] * v : v, computed branch-free as
+// max(v, 0) + slope * min(v, 0) (exact; a sign branch mispredicts on half of the activations).
+void apply_prelu(float* data, std::int64_t n, const std::vector<float>& slope);
 // y[r, c] += bias[c] (when bias is not empty), then act, over a rows x cols matrix.
 void add_bias_activation(float* data, std::int64_t rows, std::int64_t cols, const std::vector<float>& bias,
                          Activation act);

@@ -20,6 +20,15 @@ void apply_activation(float* data, std::int64_t n, Activation act) {
   }
 }
 
+void apply_prelu(float* data, std::int64_t n, const std::vector<float>& slope) {
+  const std::int64_t c = static_cast<std::int64_t>(slope.size());
+  if (c == 0 || n % c != 0)
+    throw Error(ErrorCode::Internal, "prelu: " + std::to_string(n) + " values for " + std::to_string(c) + " channels");
+  const float* s = slope.data();
+  for (std::int64_t i = 0; i < n; i += c)
+    for (std::int64_t k = 0; k < c; ++k) data[i + k] = std::max(data[i + k], 0.f) + s[k] * std::min(data[i + k], 0.f);
+}
+
 void add_bias_activation(float* data, std::int64_t rows, std::int64_t cols, const std::vector<float>& bias,
                          Activation act) {
   if (bias.empty()) {

@@ -13,12 +13,7 @@ class PReluOp final : public Op {
   const char* type() const override { return "PRelu"; }
   Tensor forward(const std::vector<const Tensor*>& in) const override {
     Tensor y = *in[0];
-    // Rows of `channels` values, branch-free (max(v, 0) + alpha * min(v, 0) is exactly v or alpha * v):
-    // a per-element sign branch and modulo cost more than the convolutions of the small nets.
-    const std::size_t channels = alpha_.size();
-    float* p = y.data.data();
-    for (std::size_t i = 0; i + channels <= y.data.size(); i += channels)
-      for (std::size_t k = 0; k < channels; ++k) p[i + k] = std::max(p[i + k], 0.f) + alpha_[k] * std::min(p[i + k], 0.f);
+    apply_prelu(y.ptr(), y.size(), alpha_);
     return y;
   }
 

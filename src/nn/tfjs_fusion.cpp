@@ -265,14 +265,7 @@ class FusedConvOp final : public Op {
       for (std::int64_t i = 0; i < n; ++i) p[i] = q[i] + p[i];
       apply_activation(p, n, act_);
     }
-    if (!slope_.empty()) {
-      const std::int64_t c = static_cast<std::int64_t>(slope_.size());
-      float* p = y.ptr();
-      for (std::int64_t i = 0; i < y.size(); i += c)
-        // max(v, 0) + slope * min(v, 0) is v or slope * v exactly, without a branch on the sign (a
-        // compare-and-branch here mispredicted on half of the activations and cost more than the conv).
-        for (std::int64_t k = 0; k < c; ++k) p[i + k] = std::max(p[i + k], 0.f) + slope_[k] * std::min(p[i + k], 0.f);
-    }
+    if (!slope_.empty()) apply_prelu(y.ptr(), y.size(), slope_);
     if (!post_scale_.empty()) {
       const std::int64_t c = static_cast<std::int64_t>(post_scale_.size());
       float* p = y.ptr();
