@@ -10,8 +10,11 @@ booster fits xgboost's objective (Newton steps on the logistic loss, L2 leaf pen
 import hashlib, json, math, os, sys
 
 pairs_csv, root, cache = sys.argv[1:4]
-MEMBERS = [("faceapi-resnet:flip=1", "5point", "flip"), ("faceres", "arcface:size=224", "faceres"),
+MEMBERS = [("faceapi-resnet:jitter=30", "5point", "jitter30"), ("faceres", "arcface:size=224", "faceres"),
            ("mobileface", "arcface", "mobileface")]
+# The cache holds one entry per (image, detector): the detector's embedding or a no-face marker. An
+# image's embedding is that of the first detector of eval/run_accuracy.sh's chain that found a face.
+DETECTORS = ["dlib-hog:upsample=0", "blazeface", "none"]
 
 rows = [l.strip().split(",") for l in open(pairs_csv)][1:]
 sha = {}
@@ -22,12 +25,18 @@ for _, a, b, _ in rows:
 need = set(sha.values())
 emb = []
 for model, align, name in MEMBERS:
-    e = {}
+    found = {}  # (sha, detector) -> embedding
     for line in open(os.path.join(cache, name + ".jsonl")):
         j = json.loads(line)
         k = j["key"].split("|")
-        if k[1] == model and k[3] == align and k[0] in need and k[0] not in e:
-            e[k[0]] = j["embedding"]
+        if k[1] == model and k[3] == align and k[0] in need and "embedding" in j:
+            found.setdefault((k[0], k[2]), j["embedding"])
+    e = {}
+    for h in need:
+        for d in DETECTORS:
+            if (h, d) in found:
+                e[h] = found[(h, d)]
+                break
     emb.append(e)
 
 

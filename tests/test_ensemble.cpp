@@ -1,5 +1,6 @@
 // The ensemble combiner and its cross-validation: maximum-likelihood recovery of a known logistic model
-// (mathematics: the MLE is consistent), no pair scored by a combiner that saw its fold, file round trip
+// (mathematics: the MLE is consistent), no pair scored or thresholded by a combiner that saw its fold,
+// the nested protocol on one member against the plain one, file round trip
 // and the errors for bad files and member lists.
 #include <gtest/gtest.h>
 
@@ -43,21 +44,49 @@ TEST(Ensemble, LogisticFitRecoversAKnownModel) {
   EXPECT_LT(c.weights()[1], 0);
 }
 
-TEST(Ensemble, OutOfFoldScoresNeverSeeTheirFold) {
+TEST(Ensemble, NestedFoldsNeverSeeTheirFold) {
   auto pairs = synthetic_pairs(2000, 2);
-  const auto before = eval::out_of_fold_scores(kTwo, pairs);
-  // Flip every label of fold 3: the scores of fold 3 must not move (its combiner never saw them),
-  // while the other folds' scores must (their combiners trained on fold 3).
+  const auto before = eval::nested_k_fold(kTwo, pairs);
+  // Flip every label of fold 3: neither fold 3's combiner nor its threshold saw those labels, so its
+  // scores and threshold stay put and its accuracy becomes exactly 1 - what it was; the other folds'
+  // scores move (their combiners trained on fold 3).
   for (auto& p : pairs)
     if (p.fold == 3) p.same = !p.same;
-  const auto after = eval::out_of_fold_scores(kTwo, pairs);
+  const auto after = eval::nested_k_fold(kTwo, pairs);
   bool others_moved = false;
   for (std::size_t i = 0; i < pairs.size(); ++i) {
-    if (pairs[i].fold == 3) EXPECT_DOUBLE_EQ(before[i].distance, after[i].distance);
-    else others_moved |= std::abs(before[i].distance - after[i].distance) > 1e-6;
-    EXPECT_EQ(after[i].fold, pairs[i].fold);
+    if (pairs[i].fold == 3) EXPECT_DOUBLE_EQ(before.scored[i].distance, after.scored[i].distance);
+    else others_moved |= std::abs(before.scored[i].distance - after.scored[i].distance) > 1e-6;
+    EXPECT_EQ(after.scored[i].fold, pairs[i].fold);
   }
   EXPECT_TRUE(others_moved);
+  ASSERT_EQ(after.folds.folds.size(), 10u);
+  const auto& b3 = before.folds.folds[3];
+  const auto& a3 = after.folds.folds[3];
+  ASSERT_EQ(a3.fold, 3);
+  EXPECT_DOUBLE_EQ(a3.threshold, b3.threshold);
+  EXPECT_NEAR(a3.test.accuracy(), 1 - b3.test.accuracy(), 1e-12);
+}
+
+// With one feature the combiner is a monotone map of the distance, so the nested protocol splits each
+// training set where the plain 10-fold threshold does; only test pairs falling between the same two
+// training distances can land differently (the midpoint is taken on another scale).
+TEST(Ensemble, NestedOnOneMemberMatchesThePlainProtocol) {
+  const std::vector<EnsembleMember> one = {{"a", Metric::Cosine}};
+  std::vector<eval::EnsemblePair> pairs;
+  std::vector<eval::ScoredPair> plain;
+  for (const auto& p : synthetic_pairs(3000, 4)) {
+    pairs.push_back({{p.distances[0]}, p.same, p.fold});
+    plain.push_back({p.distances[0], p.same, p.fold});
+  }
+  const auto nested = eval::nested_k_fold(one, pairs);
+  const auto reference = eval::k_fold(plain);
+  ASSERT_EQ(nested.folds.folds.size(), reference.folds.size());
+  for (std::size_t f = 0; f < reference.folds.size(); ++f) {
+    const auto& n = nested.folds.folds[f].test;
+    const auto& r = reference.folds[f].test;
+    EXPECT_LE(std::abs((n.tp + n.tn) - (r.tp + r.tn)), 1) << "fold " << f;
+  }
 }
 
 TEST(Ensemble, FileRoundTripAndBadFiles) {

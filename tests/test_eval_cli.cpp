@@ -1,8 +1,11 @@
 // `facekit eval pairs` end to end on a small real pair set.
 #include <cmath>
+#include <fstream>
 
 #include <nlohmann/json.hpp>
 
+#include "eval/batch_embedder.hpp"
+#include "facekit/error.hpp"
 #include "support/test_support.hpp"
 
 using facekit::test::run_command;
@@ -51,6 +54,63 @@ TEST(EvalCli, PairsOnFaceRecognitionExamples) {
   auto j3 = nlohmann::json::parse(named.out);
   EXPECT_EQ(j3["metrics"]["euclidean"]["mean_accuracy"], j["metrics"]["euclidean"]["mean_accuracy"]);
   EXPECT_LT(j3["time_s"].get<double>(), j["time_s"].get<double>());
+}
+
+TEST(EvalCli, FallbackChainParsing) {
+  EXPECT_TRUE(facekit::eval::fallback_chain("").empty());
+  EXPECT_EQ(facekit::eval::fallback_chain("none"), std::vector<std::string>{"none"});
+  EXPECT_EQ(facekit::eval::fallback_chain("blazeface,none"), (std::vector<std::string>{"blazeface", "none"}));
+  EXPECT_THROW(facekit::eval::fallback_chain("blazeface,,none"), facekit::Error);
+  EXPECT_THROW(facekit::eval::fallback_chain("blazeface,"), facekit::Error);
+}
+
+namespace {
+std::size_t count_lines(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::size_t n = 0;
+  for (std::string line; std::getline(in, line);) ++n;
+  return n;
+}
+}  // namespace
+
+// The cache holds one entry per (image, detector): the detector's embedding or a no-face marker.
+// So a chain "blazeface,none" writes images + b + 2n lines (b images embedded via BlazeFace, n via
+// the whole image), and switching to "none" embeds only the b images that never had a whole-image
+// entry; "fail" embeds nothing and reports those images as failures.
+TEST(EvalCli, FallbackChainCachesEachDetector) {
+  FACEKIT_REQUIRE_SHARED_DIR();
+  const auto pairs = facekit::test::shared_dir() / "data/faces/faceapi-js/pairs_all.csv";
+  const auto dir = facekit::test::temp_dir("eval_fallback");
+  const auto cache = dir / "cache.jsonl";
+  auto run = [&](const std::string& fallback) {
+    auto r = run_command("'" + facekit::test::cli_path() + "' eval pairs --json --quiet --pairs " + pairs.string() +
+                         " --metric euclidean --fallback " + fallback + " --cache " + cache.string());
+    EXPECT_EQ(r.status, 0) << r.err;
+    return nlohmann::json::parse(r.out);
+  };
+  const auto chained = run("blazeface,none");
+  const int images = chained["images"], fallbacks = chained["images_fallback"];
+  // These 150 px crops are tight enough that dlib's HOG misses some of them.
+  ASSERT_GT(fallbacks, 0);
+  const int b = chained["images_fallback_by"].value("blazeface", 0), n = chained["images_fallback_by"].value("none", 0);
+  EXPECT_EQ(b + n, fallbacks);
+  EXPECT_EQ(chained["images_failed"], 0);
+  EXPECT_EQ(count_lines(cache), static_cast<std::size_t>(images + b + 2 * n));
+
+  const auto whole = run("none");
+  EXPECT_EQ(whole["images_fallback_by"].value("none", 0), fallbacks);
+  EXPECT_EQ(count_lines(cache), static_cast<std::size_t>(images + 2 * b + 2 * n));
+
+  const auto fail = run("fail");
+  EXPECT_EQ(fail["images_failed"], fallbacks);
+  EXPECT_EQ(fail["images_fallback"], 0);
+  EXPECT_GT(fail["pairs_skipped"].get<int>(), 0);
+  EXPECT_EQ(count_lines(cache), static_cast<std::size_t>(images + 2 * b + 2 * n));
+
+  auto bad = run_command("'" + facekit::test::cli_path() + "' eval pairs --pairs " + pairs.string() +
+                         " --fallback blazeface,nosuchdetector");
+  EXPECT_NE(bad.status, 0);
+  EXPECT_NE(bad.err.find("nosuchdetector"), std::string::npos) << bad.err;
 }
 
 TEST(EvalCli, MissingPairsFileIsAClearError) {

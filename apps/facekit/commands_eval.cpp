@@ -112,9 +112,10 @@ struct EvalOptions {
 
 // 10-fold accuracy, ROC summary, threshold on all pairs, the shipped threshold's accuracy (when there is
 // one) and the logistic calibration of a list of scored pairs.
+// `folds`: the 10-fold result when it is not the plain one of `scored` (a learned combiner's).
 nlohmann::json describe_scores(const std::vector<eval::ScoredPair>& scored, const Threshold* shipped,
-                               eval::RocSummary& roc_out) {
-  const auto kf = eval::k_fold(scored);
+                               eval::RocSummary& roc_out, const eval::KFoldResult* folds_result = nullptr) {
+  const auto kf = folds_result ? *folds_result : eval::k_fold(scored);
   roc_out = eval::roc(scored);
   const auto& roc = roc_out;
   nlohmann::json folds = nlohmann::json::array();
@@ -155,12 +156,14 @@ void add_pair_details(nlohmann::json& entry, const std::vector<eval::ScoredPair>
   std::vector<std::pair<double, std::size_t>> errors;  // (distance past the threshold, pair)
   eval::Counts detected;
   std::map<int, eval::Counts> detected_by_fold;
+  std::vector<eval::ScoredPair> detected_pairs;
   for (std::size_t i = 0; i < scored.size(); ++i) {
     const auto& p = scored[i];
     const double t = threshold.at(p.fold);
     const bool accept = p.distance <= t;
     if (accept != p.same) errors.push_back({std::abs(p.distance - t), i});
     if (!info[i].detected_both) continue;
+    detected_pairs.push_back(p);
     for (eval::Counts* c : {&detected, &detected_by_fold[p.fold]}) {
       if (p.same) (accept ? c->tp : c->fn)++;
       else (accept ? c->fp : c->tn)++;
@@ -180,6 +183,17 @@ void add_pair_details(nlohmann::json& entry, const std::vector<eval::ScoredPair>
   for (const auto& [fold, c] : detected_by_fold) mean += c.accuracy() / detected_by_fold.size();
   entry["detected_both"] = {{"pairs", detected.tp + detected.fp + detected.tn + detected.fn},
                             {"accuracy", detected.accuracy()}, {"mean_accuracy", mean}};
+  // What a model's shipped threshold and confidence are fitted on: pairs the detector itself found,
+  // never fallback crops.
+  if (!detected_pairs.empty()) {
+    entry["detected_both"]["threshold_all_pairs"] = eval::best_threshold(detected_pairs);
+    try {
+      const auto logistic = eval::fit_logistic(detected_pairs);
+      entry["detected_both"]["logistic"] = {{"midpoint", logistic.midpoint}, {"scale", logistic.scale}};
+    } catch (const Error&) {
+      entry["detected_both"]["logistic"] = nullptr;
+    }
+  }
 }
 
 // --model ensemble: each member's distance per pair, combined by a logistic regression trained on the
@@ -208,11 +222,12 @@ int report_ensemble(const EvalOptions& o, const std::vector<PairRow>& rows, std:
   }
   nlohmann::json out = {{"pairs_file", o.pairs}, {"pairs", rows.size()}, {"pairs_skipped", skipped},
                         {"model", "ensemble"}, {"members", ensemble_members_spec(members)},
-                        {"detector", o.pipeline.detector}, {"combiner", "logistic regression, 10-fold cross-fitted"}};
+                        {"detector", o.pipeline.detector}, {"combiner", "logistic regression, 10-fold nested (combiner and threshold fitted on the other nine folds)"}};
   std::map<std::string, eval::RocSummary> curves;
   std::vector<std::vector<double>> fold_accuracy;  // per configuration, per fold
-  auto add = [&](const std::string& name, const std::vector<eval::ScoredPair>& scored) {
-    nlohmann::json e = describe_scores(scored, nullptr, curves[name]);
+  auto add = [&](const std::string& name, const std::vector<eval::ScoredPair>& scored,
+                 const eval::KFoldResult* folds_result = nullptr) {
+    nlohmann::json e = describe_scores(scored, nullptr, curves[name], folds_result);
     add_pair_details(e, scored, info);
     std::vector<double> acc;
     for (const auto& f : e["folds"]) acc.push_back(f["accuracy"].get<double>());
@@ -224,7 +239,8 @@ int report_ensemble(const EvalOptions& o, const std::vector<PairRow>& rows, std:
     for (const auto& p : pairs) scored.push_back({p.distances[k], p.same, p.fold});
     add(members[k].model + ":" + metric_name(members[k].metric), scored);
   }
-  add("ensemble", eval::out_of_fold_scores(members, pairs));
+  const eval::NestedEvaluation nested = eval::nested_k_fold(members, pairs);
+  add("ensemble", nested.scored, &nested.folds);
   // The ensemble against its best member, fold by fold: mean gain and its standard error.
   std::size_t best = 0;
   for (std::size_t k = 1; k < members.size(); ++k)
@@ -294,9 +310,11 @@ int run_eval_pairs(EvalOptions& o) {
   if (ensemble) return report_ensemble(o, rows, index, members, runs, start);
 
   int fallbacks = 0, failures = 0;
+  std::map<std::string, int> fallbacks_by;  // per entry of the fallback chain
   for (const auto& r : results) {
     fallbacks += r.fallback;
     failures += r.embedding.empty();
+    if (r.fallback) ++fallbacks_by[r.fallback_via.empty() ? batch.fallback_detector : r.fallback_via];
   }
   std::vector<std::string> metrics;
   if (o.metric == "all") metrics = {"cosine", "euclidean", "euclidean_l2", "angular"};
@@ -305,7 +323,8 @@ int run_eval_pairs(EvalOptions& o) {
   nlohmann::json out = {{"pairs_file", o.pairs}, {"pairs", rows.size()}, {"images", images.size()},
                         {"model", o.pipeline.model}, {"detector", o.pipeline.detector}, {"align", o.pipeline.align},
                         {"landmarker", o.pipeline.landmarker}, {"fallback_detector", batch.fallback_detector},
-                        {"images_fallback", fallbacks}, {"images_failed", failures}};
+                        {"images_fallback", fallbacks}, {"images_fallback_by", fallbacks_by},
+                        {"images_failed", failures}};
   std::map<std::string, eval::RocSummary> curves;
   int skipped_pairs = 0;
   for (const auto& m : metrics) {
@@ -343,7 +362,9 @@ int run_eval_pairs(EvalOptions& o) {
     return 0;
   }
   std::cout << o.pairs << ": " << rows.size() << " pairs, " << images.size() << " images (" << fallbacks
-            << " via fallback detector '" << batch.fallback_detector << "', " << failures << " failed, "
+            << " via fallback detectors '" << batch.fallback_detector << "'";
+  for (const auto& [via, n] : fallbacks_by) std::cout << " " << via << ": " << n;
+  std::cout << ", " << failures << " failed, "
             << skipped_pairs << " pairs skipped), " << std::fixed << std::setprecision(1)
             << out["time_s"].get<double>() << " s\n";
   for (const auto& m : metrics) {
@@ -382,7 +403,8 @@ void add_eval_commands(CLI::App& app, CommandList& commands) {
       ->capture_default_str();
   pairs->add_option("--metric", o->metric, "all, cosine, euclidean, euclidean_l2, angular")->capture_default_str();
   pairs->add_option("--fallback", o->fallback,
-                    "detector for images where the detector finds no face ('fail' to count them as failures)")
+                    "detectors tried in order where the detector finds no face, e.g. 'blazeface,none' "
+                    "('none': the whole image; 'fail': count such images as failures)")
       ->capture_default_str();
   pairs->add_option("--face", o->face, "face of a multi-face image: centre, best, largest")->capture_default_str();
   pairs->add_option("--cache", o->cache, "embedding cache file (JSON lines)");

@@ -14,7 +14,9 @@ FaceChoice parse_face_choice(const std::string& name);
 
 struct BatchOptions {
   PipelineOptions pipeline;
-  std::string fallback_detector = "none";  // used when the detector finds nothing; "" = fail the image
+  // Detectors tried in order when the detector finds nothing, comma-separated ("blazeface,none": BlazeFace,
+  // then the whole image); "" = fail the image.
+  std::string fallback_detector = "none";
   FaceChoice face = FaceChoice::Centre;
   std::string cache_path;                  // empty: no cache
   int threads = 0;                         // 0: all cores
@@ -22,7 +24,8 @@ struct BatchOptions {
 
 struct ImageEmbedding {
   std::vector<float> embedding;  // empty when the image failed
-  bool fallback = false;         // embedded by the fallback detector
+  bool fallback = false;         // embedded by a fallback detector
+  std::string fallback_via;      // which one (an entry of BatchOptions::fallback_detector)
   std::string error;             // why it failed
 };
 
@@ -30,7 +33,11 @@ struct ImageEmbedding {
 std::vector<ImageEmbedding> embed_images(const std::vector<std::string>& paths, const BatchOptions& options,
                                          const std::function<void(int, int)>& progress = {});
 
-// The configuration string the cache keys on (model, detector, align, landmarker, face choice).
+// The configuration string the cache keys on (model, detector, align, landmarker, face choice); a
+// fallback detector's embeddings are keyed on the same string with that detector.
 std::string configuration_key(const BatchOptions& options);
+
+// "blazeface,none" -> {"blazeface", "none"}; "" -> {}. An empty entry is an error.
+std::vector<std::string> fallback_chain(const std::string& detectors);
 
 }  // namespace facekit::eval

@@ -21,19 +21,33 @@ EnsembleCombiner fit_excluding(const std::vector<EnsembleMember>& members, const
 
 }  // namespace
 
-std::vector<ScoredPair> out_of_fold_scores(const std::vector<EnsembleMember>& members,
-                                           const std::vector<EnsemblePair>& pairs) {
+NestedEvaluation nested_k_fold(const std::vector<EnsembleMember>& members, const std::vector<EnsemblePair>& pairs) {
   std::set<int> folds;
   for (const auto& p : pairs) folds.insert(p.fold);
   if (folds.size() < 2) throw Error(ErrorCode::InvalidArgument, "ensemble evaluation needs at least two folds");
-  std::vector<ScoredPair> scored(pairs.size());
+  NestedEvaluation r;
+  r.scored.resize(pairs.size());
+  std::vector<FoldResult> results;
   for (int fold : folds) {
     const EnsembleCombiner combiner = fit_excluding(members, pairs, fold);
-    for (std::size_t i = 0; i < pairs.size(); ++i)
-      if (pairs[i].fold == fold)
-        scored[i] = {1.0 - combiner.probability_same(pairs[i].distances), pairs[i].same, fold};
+    std::vector<ScoredPair> train, test;
+    for (std::size_t i = 0; i < pairs.size(); ++i) {
+      const ScoredPair s{1.0 - combiner.probability_same(pairs[i].distances), pairs[i].same, pairs[i].fold};
+      if (pairs[i].fold == fold) {
+        test.push_back(s);
+        r.scored[i] = s;
+      } else {
+        train.push_back(s);
+      }
+    }
+    FoldResult f;
+    f.fold = fold;
+    f.threshold = best_threshold(train);
+    f.test = count_at(test, f.threshold);
+    results.push_back(f);
   }
-  return scored;
+  r.folds = summarise_folds(std::move(results));
+  return r;
 }
 
 EnsembleCombiner fit_on_all(const std::vector<EnsembleMember>& members, const std::vector<EnsemblePair>& pairs) {

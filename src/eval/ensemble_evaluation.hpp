@@ -14,9 +14,15 @@ struct EnsemblePair {
   int fold = 0;
 };
 
-// ScoredPair::distance = 1 - P(same) from the combiner trained without the pair's fold.
-std::vector<ScoredPair> out_of_fold_scores(const std::vector<EnsembleMember>& members,
-                                           const std::vector<EnsemblePair>& pairs);
+// The 10-fold protocol for a learned combiner: for each fold, the combiner and the threshold on its
+// 1 - P(same) are both fitted on the other folds only (the threshold on that combiner's own scores of
+// them), then applied to the fold. `scored`: each pair's 1 - P(same) from its fold's combiner, on the
+// scale of that fold's threshold.
+struct NestedEvaluation {
+  std::vector<ScoredPair> scored;
+  KFoldResult folds;
+};
+NestedEvaluation nested_k_fold(const std::vector<EnsembleMember>& members, const std::vector<EnsemblePair>& pairs);
 
 EnsembleCombiner fit_on_all(const std::vector<EnsembleMember>& members, const std::vector<EnsemblePair>& pairs);
 

@@ -53,7 +53,7 @@ KFoldResult k_fold(const std::vector<ScoredPair>& pairs) {
   std::map<int, std::vector<ScoredPair>> by_fold;
   for (const auto& p : pairs) by_fold[p.fold].push_back(p);
   if (by_fold.size() < 2) throw Error(ErrorCode::InvalidArgument, "k-fold evaluation needs at least 2 folds");
-  KFoldResult r;
+  std::vector<FoldResult> folds;
   for (const auto& [fold, test] : by_fold) {
     std::vector<ScoredPair> train;
     for (const auto& p : pairs)
@@ -62,14 +62,23 @@ KFoldResult k_fold(const std::vector<ScoredPair>& pairs) {
     f.fold = fold;
     f.threshold = best_threshold(train);
     f.test = count_at(test, f.threshold);
+    folds.push_back(f);
+  }
+  return summarise_folds(std::move(folds));
+}
+
+KFoldResult summarise_folds(std::vector<FoldResult> folds) {
+  if (folds.size() < 2) throw Error(ErrorCode::InvalidArgument, "k-fold evaluation needs at least 2 folds");
+  KFoldResult r;
+  r.folds = std::move(folds);
+  double sum = 0;
+  for (const auto& f : r.folds) {
     r.pooled.tp += f.test.tp;
     r.pooled.fp += f.test.fp;
     r.pooled.tn += f.test.tn;
     r.pooled.fn += f.test.fn;
-    r.folds.push_back(f);
+    sum += f.test.accuracy();
   }
-  double sum = 0;
-  for (const auto& f : r.folds) sum += f.test.accuracy();
   r.mean_accuracy = sum / r.folds.size();
   double var = 0;
   for (const auto& f : r.folds) var += std::pow(f.test.accuracy() - r.mean_accuracy, 2);

@@ -42,6 +42,9 @@ struct KFoldResult {
 // Folds are taken from ScoredPair::fold; every fold must hold at least one pair.
 KFoldResult k_fold(const std::vector<ScoredPair>& pairs);
 
+// Mean, standard deviation and pooled counts of folds already evaluated.
+KFoldResult summarise_folds(std::vector<FoldResult> folds);
+
 struct RocSummary {
   double auc = 0;
   double eer = 0;                 // where false accept rate = false reject rate
