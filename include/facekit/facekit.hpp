@@ -23,7 +23,10 @@ struct PipelineOptions {
   std::string detector = "dlib-hog:upsample=0";
   // none | faceapi | eyes | 5point | arcface | auto (the model's own: 5point for faceapi-resnet)
   std::string align = "auto";
-  std::string landmarker = "dlib68";      // used when the aligner or the normalization needs landmarks
+  // Used when the aligner or the normalization needs landmarks. "a+b" (e.g. "dlib68+faceapi68-tiny"):
+  // one chip per landmarker, and the embedding is the mean of their descriptors (test-time views);
+  // the face's landmarks and chip are the first landmarker's.
+  std::string landmarker = "dlib68";
   // deepface's normalization stage, before the embedder: "none", or "mask": every pixel of the aligned
   // chip outside the face outline (from the landmarks: jaw line and brows of 68 points, or the mesh's
   // face oval) set to 0, i.e. black. The outline is mapped into the chip by the aligner's transform.

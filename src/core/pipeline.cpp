@@ -15,7 +15,34 @@ Pipeline::Pipeline(const PipelineOptions& options) : options_(options), detector
   mask_face_ = options_.normalization == "mask";
   // Landmarks are needed by the landmark aligners, by the eye aligner when the detector gives no
   // eyes, and by the face mask; the axis-aligned "none" alone never needs them.
-  if (aligner_->name() != "none" || mask_face_) landmarker_ = create_landmarker(options.landmarker);
+  if (aligner_->name() != "none" || mask_face_) {
+    std::vector<std::unique_ptr<Landmarker>> views;
+    for (std::size_t start = 0; start <= options.landmarker.size();) {
+      const std::size_t plus = std::min(options.landmarker.find('+', start), options.landmarker.size());
+      const std::string spec = options.landmarker.substr(start, plus - start);
+      if (spec.empty())
+        throw Error(ErrorCode::InvalidArgument, "empty landmarker in '" + options.landmarker +
+                                                    "' (several views are written 'dlib68+faceapi68-tiny')");
+      views.push_back(create_landmarker(spec));
+      start = plus + 1;
+    }
+    landmarker_ = std::move(views.front());
+    for (std::size_t i = 1; i < views.size(); ++i) extra_views_.push_back(std::move(views[i]));
+  }
+}
+
+void Pipeline::average_views(const cv::Mat& rgb, PipelineFace& face) {
+  std::vector<double> sum(face.embedding.begin(), face.embedding.end());
+  for (const auto& landmarker : extra_views_) {
+    FaceRegion view = face.region;
+    view.landmarks = landmarker->landmarks(rgb, view.detection);
+    cv::Mat chip = aligner_->align(rgb, view);
+    if (mask_face_) mask_outside_face(chip, view);
+    const std::vector<float> e = embedder().embed(chip);
+    for (std::size_t i = 0; i < sum.size(); ++i) sum[i] += e[i];
+  }
+  const double views = 1.0 + extra_views_.size();
+  for (std::size_t i = 0; i < sum.size(); ++i) face.embedding[i] = static_cast<float>(sum[i] / views);
 }
 
 Embedder& Pipeline::embedder() {
@@ -49,7 +76,10 @@ std::vector<PipelineFace> Pipeline::run(const cv::Mat& rgb, const std::string& w
       face.region.landmarks = landmarker_->landmarks(rgb, d);
     face.chip = aligner_->align(rgb, face.region);
     if (mask_face_) mask_outside_face(face.chip, face.region);
-    if (with_embeddings) face.embedding = embedder().embed(face.chip);
+    if (with_embeddings) {
+      face.embedding = embedder().embed(face.chip);
+      if (!extra_views_.empty()) average_views(rgb, face);
+    }
     faces.push_back(std::move(face));
   }
   return faces;

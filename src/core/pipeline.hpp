@@ -32,8 +32,12 @@ class Pipeline {
   std::unique_ptr<Detector> detector_;
   std::unique_ptr<Aligner> aligner_;
   std::unique_ptr<Landmarker> landmarker_;
+  std::vector<std::unique_ptr<Landmarker>> extra_views_;  // "a+b": the landmarkers after the first
   std::unique_ptr<Embedder> embedder_;
   bool mask_face_ = false;  // normalization "mask"
+
+  // The mean of the first chip's descriptor and those of the chips the extra landmarkers give.
+  void average_views(const cv::Mat& rgb, PipelineFace& face);
 };
 
 // deepface's facial_area for a face: the detection box (clipped, floored) and eye centres.
