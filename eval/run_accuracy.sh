@@ -28,6 +28,7 @@ configs=(
   "flip|faceapi-resnet:flip=1|dlib-hog:upsample=0|dlib68|5point"
   "jitter10|faceapi-resnet:jitter=10|dlib-hog:upsample=0|dlib68|5point"
   "jitter30|faceapi-resnet:jitter=30|dlib-hog:upsample=0|dlib68|5point"
+  "views-flip|faceapi-resnet:flip=1|dlib-hog:upsample=0|dlib68+faceapi68-tiny|5point"
   "faceres|faceres|dlib-hog:upsample=0|dlib68|arcface:size=224"
   "mobileface|mobileface|dlib-hog:upsample=0|dlib68|arcface"
 )
