@@ -99,6 +99,8 @@ def human_models_paragraph(out_dir):
     print("subset below it scored 90.5% cosine against faceres's 95.0% (same alignment), so it is not registered.")
     print("mobileface's weakness is not its crop: the ArcFace template zoomed about the chip centre by 0.8, 0.9,")
     print("1.1 and 1.2 gave 83.7, 90.0, 90.0 and 85.0% cosine on that subset against 92.5% unzoomed (exploratory).")
+    print("Nor is faceres's input range: 0..255, as human feeds it, scores 95.0% on the subset; Keras MobileNet's")
+    print("x / 127.5 - 1 gives 56.2% and 0..1 51.5% (exploratory).")
     print("faceres and mobileface ship thresholds and a calibrated confidence (src/verify/distance.cpp): the")
     print("threshold and logistic fit of their rows below on the pairs where the detector found both faces, as")
     print("for faceapi-resnet.\n")
