@@ -215,7 +215,7 @@ int report_ensemble(const EvalOptions& o, const std::vector<PairRow>& rows, std:
     }
     if (p.distances.size() == members.size()) {
       pairs.push_back(std::move(p));
-      info.push_back({r.csv1, r.csv2, !runs[0][index[r.img1]].fallback && !runs[0][index[r.img2]].fallback});
+      info.push_back({r.csv1, r.csv2, !runs[0][index[r.img1]].fallback() && !runs[0][index[r.img2]].fallback()});
     } else {
       ++skipped;
     }
@@ -312,9 +312,9 @@ int run_eval_pairs(EvalOptions& o) {
   int fallbacks = 0, failures = 0;
   std::map<std::string, int> fallbacks_by;  // per entry of the fallback chain
   for (const auto& r : results) {
-    fallbacks += r.fallback;
+    fallbacks += r.fallback();
     failures += r.embedding.empty();
-    if (r.fallback) ++fallbacks_by[r.fallback_via.empty() ? batch.fallback_detector : r.fallback_via];
+    if (r.fallback()) ++fallbacks_by[r.fallback_via];
   }
   std::vector<std::string> metrics;
   if (o.metric == "all") metrics = {"cosine", "euclidean", "euclidean_l2", "angular"};
@@ -340,7 +340,7 @@ int run_eval_pairs(EvalOptions& o) {
         continue;
       }
       scored.push_back({distance(a.embedding, b.embedding, metric), r.same, r.fold});
-      info.push_back({r.csv1, r.csv2, !a.fallback && !b.fallback});
+      info.push_back({r.csv1, r.csv2, !a.fallback() && !b.fallback()});
     }
     const Threshold* shipped = nullptr;
     Threshold model_threshold;

@@ -3,6 +3,7 @@
 #include "align/aligners.hpp"
 #include "align/face_mask.hpp"
 #include "align/faceapi_geometry.hpp"
+#include "core/text.hpp"
 
 namespace facekit {
 
@@ -17,14 +18,11 @@ Pipeline::Pipeline(const PipelineOptions& options) : options_(options), detector
   // eyes, and by the face mask; the axis-aligned "none" alone never needs them.
   if (aligner_->name() != "none" || mask_face_) {
     std::vector<std::unique_ptr<Landmarker>> views;
-    for (std::size_t start = 0; start <= options.landmarker.size();) {
-      const std::size_t plus = std::min(options.landmarker.find('+', start), options.landmarker.size());
-      const std::string spec = options.landmarker.substr(start, plus - start);
+    for (const auto& spec : split_list(options.landmarker, '+')) {
       if (spec.empty())
         throw Error(ErrorCode::InvalidArgument, "empty landmarker in '" + options.landmarker +
                                                     "' (several views are written 'dlib68+faceapi68-tiny')");
       views.push_back(create_landmarker(spec));
-      start = plus + 1;
     }
     landmarker_ = std::move(views.front());
     for (std::size_t i = 1; i < views.size(); ++i) extra_views_.push_back(std::move(views[i]));

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/pipeline.hpp"
+#include "core/text.hpp"
 #include "facekit/models.hpp"
 #include "facekit/runtime.hpp"
 
@@ -32,15 +33,10 @@ std::string configuration_key(const BatchOptions& o) {
 }
 
 std::vector<std::string> fallback_chain(const std::string& detectors) {
-  std::vector<std::string> chain;
-  if (detectors.empty()) return chain;
-  for (std::size_t start = 0; start <= detectors.size();) {
-    const std::size_t comma = std::min(detectors.find(',', start), detectors.size());
-    chain.push_back(detectors.substr(start, comma - start));
-    if (chain.back().empty())
-      throw Error(ErrorCode::InvalidArgument, "empty entry in fallback detectors '" + detectors + "'");
-    start = comma + 1;
-  }
+  if (detectors.empty()) return {};
+  std::vector<std::string> chain = split_list(detectors, ',');
+  for (const auto& d : chain)
+    if (d.empty()) throw Error(ErrorCode::InvalidArgument, "empty entry in fallback detectors '" + detectors + "'");
   return chain;
 }
 
@@ -157,7 +153,6 @@ std::vector<ImageEmbedding> embed_images(const std::vector<std::string>& paths, 
             }
             cache.add(key, r.embedding);
           }
-          r.fallback = stage > 0;
           r.fallback_via = stage > 0 ? detectors[stage] : "";
         }
         if (r.embedding.empty())

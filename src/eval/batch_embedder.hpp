@@ -24,9 +24,10 @@ struct BatchOptions {
 
 struct ImageEmbedding {
   std::vector<float> embedding;  // empty when the image failed
-  bool fallback = false;         // embedded by a fallback detector
-  std::string fallback_via;      // which one (an entry of BatchOptions::fallback_detector)
+  std::string fallback_via;      // the fallback detector that found the face; empty: the detector did
   std::string error;             // why it failed
+
+  bool fallback() const { return !fallback_via.empty(); }
 };
 
 // Progress callback: (done, total).

@@ -18,10 +18,7 @@ double sigmoid(double z) { return z >= 0 ? 1 / (1 + std::exp(-z)) : std::exp(z) 
 
 std::vector<EnsembleMember> parse_ensemble_members(const std::string& spec) {
   std::vector<EnsembleMember> members;
-  std::size_t start = 0;
-  while (start <= spec.size()) {
-    const std::size_t comma = spec.find(',', start);
-    const std::string item = spec.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+  for (const std::string& item : split_list(spec, ',')) {
     if (item.empty()) throw Error(ErrorCode::InvalidArgument, "ensemble members '" + spec + "': empty member");
     const std::size_t colon = item.rfind(':');
     EnsembleMember m;
@@ -38,8 +35,6 @@ std::vector<EnsembleMember> parse_ensemble_members(const std::string& spec) {
       m.model = item;
     }
     members.push_back(m);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
   }
   if (members.size() < 2) throw Error(ErrorCode::InvalidArgument, "an ensemble needs at least two members: '" + spec + "'");
   return members;
