@@ -67,6 +67,18 @@ std::vector<float> per_channel(const Tensor* t, std::int64_t channels) {
   return {};
 }
 
+// A per-channel Mul (scale and bias both times v) or Add/BiasAdd (bias plus v) folded into y = scale x + bias.
+void absorb_affine(bool multiply, const std::vector<float>& v, std::vector<float>& scale, std::vector<float>& bias) {
+  for (size_t c = 0; c < v.size(); ++c) {
+    if (multiply) {
+      scale[c] *= v[c];
+      bias[c] *= v[c];
+    } else {
+      bias[c] += v[c];
+    }
+  }
+}
+
 bool is_scalar(const Tensor* t, float value) { return t && t->size() == 1 && t->data[0] == value; }
 
 // PReLU as the TensorFlow converter writes it, starting from the pre-activation x:
@@ -166,28 +178,14 @@ std::unique_ptr<ConvEpilogue> match_conv_epilogue(const TfjsNode& conv, const st
         e->post_scale.assign(static_cast<size_t>(channels), 1.f);
         e->post_bias.assign(static_cast<size_t>(channels), 0.f);
       }
-      for (size_t c = 0; c < v.size(); ++c) {
-        if (next->op == "Mul") {
-          e->post_scale[c] *= v[c];
-          e->post_bias[c] *= v[c];
-        } else {
-          e->post_bias[c] += v[c];
-        }
-      }
+      absorb_affine(next->op == "Mul", v, e->post_scale, e->post_bias);
     } else if (!e->post_scale.empty()) {
       break;  // nothing else is absorbed after a post-activation affine
     } else if (next && linear() && e->residual.empty() &&
                (next->op == "Mul" || add || next->op == "BiasAdd")) {
       const auto v = per_channel(g.other_constant(*next, tail), channels);
       if (v.empty()) break;
-      for (size_t c = 0; c < v.size(); ++c) {
-        if (next->op == "Mul") {
-          e->scale[c] *= v[c];
-          e->bias[c] *= v[c];
-        } else {
-          e->bias[c] += v[c];
-        }
-      }
+      absorb_affine(next->op == "Mul", v, e->scale, e->bias);
     } else if (next && linear() && next->op == "Relu") {
       e->act = Activation::Relu;
     } else if (next && (e->act == Activation::None || e->act == Activation::Relu) && e->prelu_slope.empty() &&
